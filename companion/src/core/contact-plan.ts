@@ -1,0 +1,370 @@
+/**
+ * plan(): the contact sync decision, as a pure function.
+ *
+ * Each link stores one hash per field: the value both sides last agreed on. A side "changed" a
+ * field when its current value hashes differently from that agreed hash. So:
+ *   - changed on one side only      → copy that field to the other side (if the direction allows);
+ *   - changed on both, same value   → nothing to write, the agreement moves;
+ *   - changed on both, different    → a conflict, decided by the policy and reported;
+ *   - gone on one side              → delete on the other, unless the other side changed since
+ *                                     (then the change wins and is re-created: nothing is lost);
+ *   - new on one side               → paired with an unlinked item on the other side by e-mail,
+ *                                     then by name, before anything is created.
+ * Agreed hashes only move for writes that succeed (the engine merges WriteOp.agreed on success),
+ * so a failed write is retried on the next pass instead of being forgotten.
+ */
+import { CONTACT_FIELDS, type ContactField, type ContactFields } from './contact.ts';
+import { hashContactFields } from './hash.ts';
+import { normaliseContact } from './normalise.ts';
+import type { ContactLink, Direction, SideItem } from './sync-types.ts';
+
+export type ConflictPolicy = 'salesforce_wins' | 'mailbox_wins';
+
+/** What one side shows in this pass: every item (full) or only what changed since the cursor. */
+export interface SideSnapshot {
+  full: boolean;
+  items: SideItem<ContactFields>[];
+  /** Ids known to be gone (or out of scope) on this side. */
+  deleted: string[];
+}
+
+export interface ContactPlanInput {
+  userId: string;
+  direction: Direction;
+  conflictPolicy: ConflictPolicy;
+  salt: string;
+  links: ContactLink[];
+  salesforce: SideSnapshot;
+  mailbox: SideSnapshot;
+  /** Canonical fields the mailbox can hold; the rest are Salesforce-only and never compared there. */
+  mailboxFields: readonly ContactField[];
+}
+
+export type WriteOp =
+  | { op: 'create'; data: ContactFields; agreed: Record<string, string> }
+  | { op: 'update'; set: Partial<ContactFields>; version?: string; agreed: Record<string, string> }
+  | { op: 'delete' };
+
+export interface FieldConflict {
+  field: ContactField;
+  winner: 'salesforce' | 'mailbox';
+}
+
+export interface PairPlan {
+  sfId?: string;
+  mbId?: string;
+  /** The stored link this pair starts from (absent for a new pair). */
+  base?: ContactLink;
+  /** Versions observed in this pass. */
+  sfVersion?: string;
+  mbVersion?: string;
+  /** Agreed hashes that hold without any write (values already equal). */
+  agreed: Record<string, string>;
+  toMailbox?: WriteOp;
+  toSalesforce?: WriteOp;
+  /** Forget the link (both gone, or one side deleted and the other deleted to match). */
+  unlink: boolean;
+  conflicts: FieldConflict[];
+  /** How the pair came to be, for progress and tests. */
+  reason: 'changed' | 'paired' | 'new_in_salesforce' | 'new_in_mailbox' | 'deleted_in_salesforce' | 'deleted_in_mailbox' | 'deleted_both' | 'recreated';
+}
+
+export type ContactPlan =
+  | { halted: false; pairs: PairPlan[] }
+  | { halted: true; reason: 'salesforce_empty' | 'mailbox_empty'; message: string };
+
+const flowsToMailbox = (d: Direction) => d === 'both' || d === 'salesforce_to_mailbox';
+const flowsToSalesforce = (d: Direction) => d === 'both' || d === 'mailbox_to_salesforce';
+
+export function planContacts(input: ContactPlanInput): ContactPlan {
+  const { links, salesforce: sf, mailbox: mb } = input;
+  if (links.length > 0 && sf.full && sf.items.length === 0) {
+    return { halted: true, reason: 'salesforce_empty', message: `Salesforce listed no contacts for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from the mailbox.` };
+  }
+  if (links.length > 0 && mb.full && mb.items.length === 0) {
+    return { halted: true, reason: 'mailbox_empty', message: `The mailbox listed no contacts for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from Salesforce.` };
+  }
+
+  const ctx = new PlanContext(input);
+  const sfItems = byId(sf.items);
+  const mbItems = byId(mb.items);
+  const sfDeleted = new Set(sf.deleted);
+  const mbDeleted = new Set(mb.deleted);
+  const linkedSf = new Set<string>();
+  const linkedMb = new Set<string>();
+  const pairs: PairPlan[] = [];
+
+  for (const link of links) {
+    linkedSf.add(link.sfId);
+    linkedMb.add(link.mbId);
+    const sfItem = sfItems.get(link.sfId);
+    const mbItem = mbItems.get(link.mbId);
+    const sfGone = sfDeleted.has(link.sfId) || (sf.full && !sfItem);
+    const mbGone = mbDeleted.has(link.mbId) || (mb.full && !mbItem);
+    const pair = ctx.planLinked(link, sfGone ? undefined : sfItem, mbGone ? undefined : mbItem, sfGone, mbGone);
+    if (pair) pairs.push(pair);
+  }
+
+  const newSf = sf.items.filter((i) => !linkedSf.has(i.id));
+  const newMb = mb.items.filter((i) => !linkedMb.has(i.id));
+  pairs.push(...ctx.planNew(newSf, newMb));
+  return { halted: false, pairs };
+}
+
+function byId<T extends { id: string }>(items: T[]): Map<string, T> {
+  return new Map(items.map((i) => [i.id, i]));
+}
+
+class PlanContext {
+  private readonly toMb: boolean;
+  private readonly toSf: boolean;
+
+  constructor(private readonly input: ContactPlanInput) {
+    this.toMb = flowsToMailbox(input.direction);
+    this.toSf = flowsToSalesforce(input.direction);
+  }
+
+  private hashes(fields: ContactFields): Record<string, string> {
+    return hashContactFields(normaliseContact(fields), this.input.salt);
+  }
+
+  private holdsInMailbox(f: ContactField): boolean {
+    return this.input.mailboxFields.includes(f);
+  }
+
+  /** Who wins a field both sides changed to different values. One-way sync: the sender always wins. */
+  private winner(): 'salesforce' | 'mailbox' {
+    if (this.input.direction === 'salesforce_to_mailbox') return 'salesforce';
+    if (this.input.direction === 'mailbox_to_salesforce') return 'mailbox';
+    return this.input.conflictPolicy === 'mailbox_wins' ? 'mailbox' : 'salesforce';
+  }
+
+  planLinked(
+    link: ContactLink,
+    sfItem: SideItem<ContactFields> | undefined,
+    mbItem: SideItem<ContactFields> | undefined,
+    sfGone: boolean,
+    mbGone: boolean,
+  ): PairPlan | undefined {
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: false };
+    if (sfGone && mbGone) return { ...base, unlink: true, reason: 'deleted_both' };
+    if (sfGone) return this.planOneGone(link, 'salesforce', mbItem);
+    if (mbGone) return this.planOneGone(link, 'mailbox', sfItem);
+    if (!sfItem && !mbItem) return undefined;
+
+    const sfHash = sfItem ? this.hashes(sfItem.data) : undefined;
+    const mbHash = mbItem ? this.hashes(mbItem.data) : undefined;
+    const agreed: Record<string, string> = {};
+    const setMb: Partial<ContactFields> = {};
+    const setSf: Partial<ContactFields> = {};
+    const agreedMb: Record<string, string> = {};
+    const agreedSf: Record<string, string> = {};
+    const conflicts: FieldConflict[] = [];
+
+    for (const f of CONTACT_FIELDS) {
+      const inMb = this.holdsInMailbox(f);
+      const old = link.hashes[f];
+      const sfChanged = sfHash !== undefined && sfHash[f] !== old;
+      const mbChanged = inMb && mbHash !== undefined && mbHash[f] !== old;
+      if (!sfChanged && !mbChanged) continue;
+      if (sfChanged && mbChanged && sfHash![f] === mbHash![f]) {
+        agreed[f] = sfHash![f]!;
+        continue;
+      }
+      let from: 'salesforce' | 'mailbox';
+      if (sfChanged && mbChanged) {
+        from = this.winner();
+        conflicts.push({ field: f, winner: from });
+      } else {
+        from = sfChanged ? 'salesforce' : 'mailbox';
+      }
+      if (from === 'salesforce') {
+        if (!inMb) agreed[f] = sfHash![f]!;
+        else if (this.toMb) {
+          assign(setMb, f, sfItem!.data[f]);
+          agreedMb[f] = sfHash![f]!;
+        }
+      } else if (this.toSf) {
+        assign(setSf, f, mbItem!.data[f]);
+        agreedSf[f] = mbHash![f]!;
+      }
+    }
+
+    const pair: PairPlan = {
+      ...base,
+      sfVersion: sfItem?.version,
+      mbVersion: mbItem?.version,
+      agreed,
+      conflicts,
+      reason: 'changed',
+    };
+    if (Object.keys(setMb).length > 0) pair.toMailbox = { op: 'update', set: setMb, version: mbItem?.version ?? link.mbVersion, agreed: agreedMb };
+    if (Object.keys(setSf).length > 0) pair.toSalesforce = { op: 'update', set: setSf, agreed: agreedSf };
+    return pair;
+  }
+
+  /** One side deleted the item; the other may have changed it since the last sync. */
+  private planOneGone(link: ContactLink, gone: 'salesforce' | 'mailbox', survivor: SideItem<ContactFields> | undefined): PairPlan {
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[] };
+    const deleteFlows = gone === 'salesforce' ? this.toMb : this.toSf;
+    const survivorChanged =
+      survivor !== undefined &&
+      (() => {
+        const h = this.hashes(survivor.data);
+        return CONTACT_FIELDS.some((f) => (gone === 'salesforce' ? this.holdsInMailbox(f) : true) && h[f] !== link.hashes[f]);
+      })();
+    const recreateFlows = gone === 'salesforce' ? this.toSf : this.toMb;
+    if (survivorChanged && recreateFlows) {
+      // The surviving side was edited after the last sync: keep the edit by re-creating the item on the side that deleted it.
+      const data = gone === 'salesforce' ? survivor.data : this.mailboxView(survivor.data);
+      const op: WriteOp = { op: 'create', data, agreed: this.hashes(survivor.data) };
+      return gone === 'salesforce'
+        ? { ...base, sfId: undefined, mbVersion: survivor.version, toSalesforce: op, unlink: true, reason: 'recreated' }
+        : { ...base, mbId: undefined, sfVersion: survivor.version, toMailbox: op, unlink: true, reason: 'recreated' };
+    }
+    if (!deleteFlows) return { ...base, unlink: true, reason: gone === 'salesforce' ? 'deleted_in_salesforce' : 'deleted_in_mailbox' };
+    return gone === 'salesforce'
+      ? { ...base, toMailbox: { op: 'delete' }, unlink: true, reason: 'deleted_in_salesforce' }
+      : { ...base, toSalesforce: { op: 'delete' }, unlink: true, reason: 'deleted_in_mailbox' };
+  }
+
+  private mailboxView(fields: ContactFields): ContactFields {
+    const out: ContactFields = {};
+    for (const f of this.input.mailboxFields) if (fields[f] !== undefined) assign(out, f, fields[f]);
+    return out;
+  }
+
+  planNew(newSf: SideItem<ContactFields>[], newMb: SideItem<ContactFields>[]): PairPlan[] {
+    const out: PairPlan[] = [];
+    const matches = matchContacts(newSf, newMb);
+    const matchedMb = new Set<string>();
+    for (const sfItem of newSf) {
+      const mbItem = matches.get(sfItem.id);
+      if (mbItem) {
+        matchedMb.add(mbItem.id);
+        out.push(this.planPaired(sfItem, mbItem));
+      } else if (this.toMb) {
+        out.push({
+          sfId: sfItem.id,
+          sfVersion: sfItem.version,
+          agreed: {},
+          conflicts: [],
+          unlink: false,
+          reason: 'new_in_salesforce',
+          toMailbox: { op: 'create', data: this.mailboxView(sfItem.data), agreed: this.hashes(sfItem.data) },
+        });
+      }
+    }
+    if (this.toSf) {
+      for (const mbItem of newMb) {
+        if (matchedMb.has(mbItem.id)) continue;
+        out.push({
+          mbId: mbItem.id,
+          mbVersion: mbItem.version,
+          agreed: {},
+          conflicts: [],
+          unlink: false,
+          reason: 'new_in_mailbox',
+          toSalesforce: { op: 'create', data: mbItem.data, agreed: this.hashes(mbItem.data) },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Two unlinked items found to be the same contact: fill gaps both ways, settle differences by the policy. */
+  private planPaired(sfItem: SideItem<ContactFields>, mbItem: SideItem<ContactFields>): PairPlan {
+    const sfHash = this.hashes(sfItem.data);
+    const mbHash = this.hashes(mbItem.data);
+    const sfNorm = normaliseContact(sfItem.data);
+    const mbNorm = normaliseContact(mbItem.data);
+    const agreed: Record<string, string> = {};
+    const setMb: Partial<ContactFields> = {};
+    const setSf: Partial<ContactFields> = {};
+    const agreedMb: Record<string, string> = {};
+    const agreedSf: Record<string, string> = {};
+    const conflicts: FieldConflict[] = [];
+    for (const f of CONTACT_FIELDS) {
+      if (!this.holdsInMailbox(f) || sfHash[f] === mbHash[f]) {
+        agreed[f] = sfHash[f]!;
+        continue;
+      }
+      const sfHas = sfNorm[f] !== undefined;
+      const mbHas = mbNorm[f] !== undefined;
+      let from: 'salesforce' | 'mailbox';
+      if (sfHas && mbHas) {
+        from = this.winner();
+        conflicts.push({ field: f, winner: from });
+      } else {
+        from = sfHas ? 'salesforce' : 'mailbox';
+      }
+      if (from === 'salesforce' && this.toMb) {
+        assign(setMb, f, sfItem.data[f]);
+        agreedMb[f] = sfHash[f]!;
+      } else if (from === 'mailbox' && this.toSf) {
+        assign(setSf, f, mbItem.data[f]);
+        agreedSf[f] = mbHash[f]!;
+      }
+      // A difference the direction forbids resolving stays un-agreed, so a later change on the sending side still flows.
+    }
+    const pair: PairPlan = {
+      sfId: sfItem.id,
+      mbId: mbItem.id,
+      sfVersion: sfItem.version,
+      mbVersion: mbItem.version,
+      agreed,
+      conflicts,
+      unlink: false,
+      reason: 'paired',
+    };
+    if (Object.keys(setMb).length > 0) pair.toMailbox = { op: 'update', set: setMb, version: mbItem.version, agreed: agreedMb };
+    if (Object.keys(setSf).length > 0) pair.toSalesforce = { op: 'update', set: setSf, agreed: agreedSf };
+    return pair;
+  }
+}
+
+function assign(target: Partial<ContactFields>, f: ContactField, value: ContactFields[ContactField]): void {
+  (target as Record<string, unknown>)[f] = value;
+}
+
+/**
+ * Pairs unlinked Salesforce and mailbox contacts the way Lightning Sync did: same e-mail first,
+ * then same first + last name. Ambiguous keys (two items on one side share it) never pair, so a
+ * guess can't merge two different people.
+ */
+export function matchContacts(
+  sfItems: SideItem<ContactFields>[],
+  mbItems: SideItem<ContactFields>[],
+): Map<string, SideItem<ContactFields>> {
+  const result = new Map<string, SideItem<ContactFields>>();
+  const usedMb = new Set<string>();
+  const keys: Array<(c: ContactFields) => string | undefined> = [
+    (c) => c.email,
+    (c) => (c.lastName ? `${(c.firstName ?? '').toLowerCase()}\u0000${c.lastName.toLowerCase()}` : undefined),
+  ];
+  for (const keyOf of keys) {
+    const sfByKey = uniqueIndex(sfItems.filter((i) => !result.has(i.id)), keyOf);
+    const mbByKey = uniqueIndex(mbItems.filter((i) => !usedMb.has(i.id)), keyOf);
+    for (const [key, sfItem] of sfByKey) {
+      const mbItem = mbByKey.get(key);
+      if (!sfItem || !mbItem) continue;
+      result.set(sfItem.id, mbItem);
+      usedMb.add(mbItem.id);
+    }
+  }
+  return result;
+}
+
+function uniqueIndex(
+  items: SideItem<ContactFields>[],
+  keyOf: (c: ContactFields) => string | undefined,
+): Map<string, SideItem<ContactFields> | undefined> {
+  const index = new Map<string, SideItem<ContactFields> | undefined>();
+  for (const item of items) {
+    const key = keyOf(normaliseContact(item.data));
+    if (key === undefined) continue;
+    // undefined marks an ambiguous key: seen twice on this side.
+    index.set(key, index.has(key) ? undefined : item);
+  }
+  return index;
+}

@@ -1,0 +1,77 @@
+import type { ContactFields, MappingWarning } from '../core/contact.ts';
+import type { SideItem, WriteResult } from './items.ts';
+
+import type { Direction } from '../core/sync-types.ts';
+export type { Direction };
+
+/** A Sync_Configuration__c as the companion applies it to one user. */
+export interface SyncConfiguration {
+  id: string;
+  name: string;
+  contacts: {
+    enabled: boolean;
+    direction: Direction;
+    /** Only 'owned' exists today: contacts whose OwnerId is the user. */
+    filter: 'owned';
+  };
+}
+
+/** An assigned user whose mailbox Syncline keeps in step. */
+export interface SyncUser {
+  userId: string;
+  username: string;
+  email: string;
+  timeZoneSidKey?: string;
+  configuration: SyncConfiguration;
+}
+
+export interface SalesforceContact extends SideItem<ContactFields> {
+  ownerId: string;
+  warnings: MappingWarning[];
+}
+
+/** One CDC message, reduced to what the engine needs: ids, never field values. */
+export interface RecordChangeEvent {
+  replayId: number;
+  entity: string;
+  changeType: string;
+  recordIds: string[];
+  changedFields: string[];
+  commitUser: string;
+  commitTimestamp: number;
+  /** OwnerId when the payload carried it (create, or an owner change). */
+  ownerId?: string;
+  /** changeOrigin carried our own client id: this is the echo of our write. */
+  fromUs: boolean;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface ContactUpdate {
+  id: string;
+  /** Fields to write; a key present with value undefined clears the field. */
+  set: Partial<ContactFields>;
+}
+
+export interface SalesforcePort {
+  /** Active configurations resolved per assigned user (own assignment beats profile, then priority). */
+  loadSyncUsers(): Promise<SyncUser[]>;
+  listOwnedContacts(userId: string): Promise<SalesforceContact[]>;
+  /** Existing, non-deleted contacts among ids; missing ids are simply absent. */
+  getContacts(ids: string[]): Promise<SalesforceContact[]>;
+  createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<WriteResult[]>;
+  updateContacts(asUserId: string, items: ContactUpdate[]): Promise<WriteResult[]>;
+  deleteContacts(asUserId: string, ids: string[]): Promise<WriteResult[]>;
+  /**
+   * Subscribe to /data/ContactChangeEvent. replayFrom: a stored replay id, or -1 (new only), -2 (all retained).
+   * onEvent is awaited before the next event; the caller persists the replay id after it resolves.
+   * onReplayRejected is called when the stored replay id is outside retention: the caller must reconcile.
+   */
+  subscribeContactChanges(
+    replayFrom: number,
+    onEvent: (event: RecordChangeEvent) => Promise<void>,
+    onReplayRejected: () => Promise<void>,
+  ): Promise<Subscription>;
+}

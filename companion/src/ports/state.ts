@@ -1,0 +1,69 @@
+/**
+ * What the companion keeps between runs. Ids, versions, hashes, cursors and counts only:
+ * never a name, an address, a subject or any other content.
+ */
+import type { ContactLink } from '../core/sync-types.ts';
+export type { ContactLink };
+
+export interface ItemErrorRow {
+  userId: string;
+  side: 'salesforce' | 'mailbox';
+  itemId: string;
+  code: string;
+  /** Names the item by id and the field by name; never contains field values. */
+  message: string;
+  fields: string[];
+  at: string;
+}
+
+export interface UserStatusRow {
+  userId: string;
+  state: 'initial_sync' | 'syncing' | 'idle' | 'error' | 'stopped';
+  lastSyncToMailbox?: string;
+  lastSyncToSalesforce?: string;
+  contactsLinked: number;
+  contactsFailed: number;
+  lastErrorCode?: string;
+  lastError?: string;
+  updatedAt: string;
+}
+
+export interface StateStore {
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  contactLinks(userId: string): Promise<ContactLink[]>;
+  contactLinksBySfIds(sfIds: string[]): Promise<ContactLink[]>;
+  /** One transaction: first remove the listed links, then upsert by (userId, sfId) — a re-created item replaces its old link. */
+  saveContactLinks(upserts: ContactLink[], removals: Array<{ userId: string; sfId: string }>): Promise<void>;
+
+  getCursor(name: string): Promise<string | undefined>;
+  setCursor(name: string, value: string | undefined): Promise<void>;
+
+  /** Salesforce record ids a CDC event named for this user, waiting for the user's next sync. */
+  addPendingSalesforceIds(userId: string, ids: string[]): Promise<void>;
+  pendingSalesforceIds(userId: string): Promise<string[]>;
+  clearPendingSalesforceIds(userId: string, ids: string[]): Promise<void>;
+
+  /** Replaces the user's current item errors with these. */
+  setItemErrors(userId: string, errors: ItemErrorRow[]): Promise<void>;
+  itemErrors(userId?: string): Promise<ItemErrorRow[]>;
+
+  getUserStatus(userId: string): Promise<UserStatusRow | undefined>;
+  listUserStatus(): Promise<UserStatusRow[]>;
+  saveUserStatus(row: UserStatusRow): Promise<void>;
+
+  /** Forget everything about a user (reset): links, cursors named for them, pending ids, errors, status. */
+  resetUser(userId: string): Promise<void>;
+}
+
+export interface JobQueue {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Coalescing: at most one waiting job per user; a burst of changes becomes one sync. */
+  enqueueMailboxSync(userId: string): Promise<void>;
+  /** Runs handler for each job; one user's jobs never run at the same time. */
+  work(handler: (userId: string) => Promise<void>): Promise<void>;
+}
