@@ -47,6 +47,11 @@ export class FaultInjector {
     this.rules = [];
   }
 
+  /** How many times the current rules have fired, so a test can prove its faults were really hit. */
+  firedCount(): number {
+    return this.rules.reduce((n, r) => n + r.fired, 0);
+  }
+
   decide(method: string, path: string): FaultDecision {
     const key = `${method.toUpperCase()} ${path}`;
     const out: FaultDecision = { latencyMs: 0, drop: false };

@@ -25,6 +25,8 @@ export const SF = {
     object: 'Sync_User_Status__c',
     fields: {
       user: 'User__c',
+      /** Unique external id holding the user id: one status row per user, upserted on this key. */
+      userKey: 'User_Key__c',
       state: 'State__c',
       lastSyncToMailbox: 'Last_Sync_To_Mailbox__c',
       lastSyncToSalesforce: 'Last_Sync_To_Salesforce__c',

@@ -1,0 +1,202 @@
+/**
+ * The composition root: the only place that picks implementations (jsforce connector, Graph
+ * connector, PGlite or PostgreSQL store, pg-boss queue) and wires them to the engine.
+ */
+import { EventEmitter } from 'node:events';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SynclineConfig } from './config/schema.ts';
+import { readSecret } from './config/load.ts';
+import { createSalesforceConnector } from './connectors/salesforce/index.ts';
+import { createGraphConnector } from './connectors/graph/index.ts';
+import { GRAPH_CONTACT_FIELDS } from './core/graph-contact.ts';
+import { openDb } from './store/db.ts';
+import { createStateStore } from './store/state-store.ts';
+import { createJobQueue } from './queue/pgboss-queue.ts';
+import { syncUserContacts, type ContactSyncOutcome } from './engine/contact-sync.ts';
+import { reconcileAll, routeContactChange } from './engine/contact-changes.ts';
+import { cursorNames, SALT_META_KEY } from './engine/cursors.ts';
+import type { SyncUser, Subscription } from './ports/salesforce.ts';
+import type { StateStore, JobQueue } from './ports/state.ts';
+import { systemClock, type Clock } from './ports/clock.ts';
+import type { Log } from './ports/log.ts';
+
+export interface AppOptions {
+  config: SynclineConfig & { configDir: string };
+  log: Log;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AppEvents {
+  pass: [ContactSyncOutcome];
+  passFailed: [{ userId: string; error: string }];
+  users: [SyncUser[]];
+}
+
+export interface App {
+  events: EventEmitter<AppEvents>;
+  store: StateStore;
+  users(): SyncUser[];
+  /** Queue a pass for one user, or for every user. */
+  syncNow(userId?: string): Promise<void>;
+  refreshUsers(): Promise<SyncUser[]>;
+  /** Forget a user's links and cursors; the next pass pairs everything again without duplicates. */
+  resetUser(userId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startApp(opts: AppOptions): Promise<App> {
+  const { config, log } = opts;
+  const env = opts.env ?? process.env;
+  const clock = opts.clock ?? systemClock;
+  const events = new EventEmitter<AppEvents>();
+
+  const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl });
+  const store = createStateStore(db);
+  await store.migrate();
+  const salt = await loadSalt(store);
+
+  const salesforce = createSalesforceConnector({
+    instanceUrl: config.salesforce.instanceUrl,
+    loginUrl: config.salesforce.loginUrl,
+    apiVersion: config.salesforce.apiVersion,
+    clientId: config.salesforce.clientId,
+    privateKeyPem: readSecret(config.salesforce.privateKey, 'salesforce.privateKey', config.configDir, env),
+    integrationUsername: config.salesforce.integrationUsername,
+    clientIdForCallOptions: config.sync.clientId,
+    log,
+  });
+  const authorityMetadata = config.microsoft.authorityMetadataFile
+    ? fs.readFileSync(path.resolve(config.configDir, config.microsoft.authorityMetadataFile), 'utf8')
+    : undefined;
+  const mailbox = createGraphConnector({
+    tenantId: config.microsoft.tenantId,
+    clientId: config.microsoft.clientId,
+    clientSecret: readSecret(config.microsoft.clientSecret, 'microsoft.clientSecret', config.configDir, env),
+    authority: config.microsoft.authority ?? `https://login.microsoftonline.com/${config.microsoft.tenantId}`,
+    authorityMetadata,
+    graphUrl: config.microsoft.graphUrl,
+    folderName: config.microsoft.contactFolderName,
+    log,
+  });
+
+  const queue: JobQueue = createJobQueue(db, {
+    concurrency: config.sync.workers,
+    onError: (e) => log('warn', 'job queue error', { error: e.message }),
+  });
+  // Resets run inside the user's own job, so they can't race a pass that is writing links.
+  const resetRequested = new Set<string>();
+  let users = new Map<string, SyncUser>();
+  const refreshUsers = async () => {
+    const list = await salesforce.loadSyncUsers();
+    users = new Map(list.map((u) => [u.userId, u]));
+    events.emit('users', list);
+    return list;
+  };
+  await refreshUsers();
+
+  const deps = {
+    salesforce,
+    mailbox,
+    mailboxFields: GRAPH_CONTACT_FIELDS,
+    store,
+    clock,
+    log,
+    salt,
+    conflictPolicy: config.sync.conflictPolicy,
+  };
+
+  await queue.start();
+  await queue.work(async (userId) => {
+    const user = users.get(userId);
+    if (!user) return;
+    if (resetRequested.delete(userId)) {
+      await store.resetUser(userId);
+      log('info', 'user reset: links and cursors forgotten', { userId });
+    }
+    try {
+      const outcome = await syncUserContacts(deps, user);
+      log('info', 'contacts pass done', { ...outcome });
+      events.emit('pass', outcome);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log('error', 'contacts pass failed', { userId, error: message });
+      const prev = await store.getUserStatus(userId);
+      await store.saveUserStatus({
+        userId,
+        contactsLinked: 0,
+        contactsFailed: 0,
+        ...prev,
+        state: 'error',
+        lastErrorCode: 'pass_failed',
+        lastError: message,
+        updatedAt: clock.now().toISOString(),
+      });
+      events.emit('passFailed', { userId, error: message });
+      throw err;
+    }
+  });
+
+  const enqueue = (userId: string) => queue.enqueueMailboxSync(userId);
+  const routerDeps = {
+    salesforce,
+    store,
+    log,
+    isSyncUser: (id: string) => users.has(id),
+    allSyncUsers: () => [...users.keys()],
+    enqueue,
+  };
+
+  const stored = await store.getCursor(cursorNames.contactChangeReplay);
+  const subscription: Subscription = await salesforce.subscribeContactChanges(
+    stored ? Number(stored) : -1,
+    (event) => routeContactChange(routerDeps, event),
+    async () => {
+      log('warn', 'stored replay id is past retention; reconciling every user');
+      await store.setCursor(cursorNames.contactChangeReplay, undefined);
+      await reconcileAll(routerDeps);
+    },
+  );
+
+  const syncNow = async (userId?: string) => {
+    for (const id of userId ? [userId] : [...users.keys()]) await enqueue(id);
+  };
+  // Mailbox changes are polled; Salesforce changes arrive by CDC, and each poll also catches up on them.
+  const pollTimer = setInterval(() => void syncNow().catch((e) => log('warn', 'poll enqueue failed', { error: String(e) })), config.sync.pollIntervalSeconds * 1000);
+  const usersTimer = setInterval(
+    () => void refreshUsers().then(() => syncNow()).catch((e) => log('warn', 'refreshing sync users failed', { error: String(e) })),
+    config.sync.usersRefreshSeconds * 1000,
+  );
+  await syncNow();
+
+  return {
+    events,
+    store,
+    users: () => [...users.values()],
+    syncNow,
+    refreshUsers,
+    resetUser: async (userId) => {
+      resetRequested.add(userId);
+      await enqueue(userId);
+    },
+    stop: async () => {
+      clearInterval(pollTimer);
+      clearInterval(usersTimer);
+      await subscription.close();
+      await queue.stop();
+      await salesforce.close();
+      await mailbox.close();
+      await store.close();
+    },
+  };
+}
+
+async function loadSalt(store: StateStore): Promise<string> {
+  const existing = await store.getMeta(SALT_META_KEY);
+  if (existing) return existing;
+  const salt = crypto.randomBytes(32).toString('base64url');
+  await store.setMeta(SALT_META_KEY, salt);
+  return salt;
+}

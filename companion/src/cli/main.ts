@@ -1,0 +1,83 @@
+/** `syncline` — thin commands over app.ts and the sandbox. */
+import { parseArgs } from 'node:util';
+import { runStart } from './start-command.ts';
+import { runStatus } from './status-command.ts';
+import { runSandbox } from './sandbox-command.ts';
+import { runDemo } from './demo-command.ts';
+import { ConfigError } from '../config/load.ts';
+
+const HELP = `syncline — sync contacts between Salesforce and Microsoft 365
+
+Usage:
+  syncline start --config FILE            run the companion until SIGINT/SIGTERM
+  syncline status [--config FILE] [--json] per-user sync state, last sync each way, counts, errors
+  syncline sandbox [--manifest FILE] [--dir DIR] [--users N] [--contacts M]
+                                          run the local Salesforce + Microsoft 365 emulators
+  syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
+                                          sandbox + companion in one process, seeded, with progress
+  syncline help                           this text
+
+Options:
+  --config FILE   companion configuration (JSON; see README "Configuration")
+  --manifest FILE where the sandbox writes its manifest (JSON; see README "Sandbox manifest")
+  --once          demo: exit 0 after the first full convergence and a live round trip
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string' },
+      manifest: { type: 'string' },
+      dir: { type: 'string' },
+      users: { type: 'string' },
+      contacts: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const int = (name: 'users' | 'contacts', v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 100000) throw new UsageError(`--${name} must be a whole number between 0 and 100000, got "${v}"`);
+    return n;
+  };
+  switch (command) {
+    case 'start':
+      if (!values.config) throw new UsageError('start needs --config FILE');
+      return runStart(values.config);
+    case 'status':
+      return runStatus(values.config ?? 'syncline.json', values.json ?? false);
+    case 'sandbox':
+      return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
+    case 'demo':
+      return runDemo({ once: values.once ?? false, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+export class UsageError extends Error {}
+
+try {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+} catch (err) {
+  if (err instanceof UsageError || err instanceof ConfigError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`syncline: ${err.message}\n`);
+    if (err instanceof UsageError || !(err instanceof ConfigError)) process.stderr.write(`Run "syncline help" for usage.\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`syncline: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

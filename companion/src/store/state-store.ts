@@ -1,0 +1,312 @@
+/**
+ * StateStore over a Db (PGlite or PostgreSQL). What each table holds, and what it never holds, is
+ * documented in ./migrations.
+ *
+ * Cursor names: '<kind>:<what>' for org-wide cursors (e.g. 'cdc:/data/ContactChangeEvent'),
+ * '<kind>:<what>:<userId>' for a rep's own (e.g. 'graph-delta:contacts:<userId>',
+ * 'google-sync:contacts:<userId>'). resetUser() deletes exactly the cursors ending in ':<userId>', so
+ * a per-user cursor must end with the user id and an org-wide one must not.
+ *
+ * Timestamps go in as ISO 8601 strings and come back as UTC ISO strings with milliseconds
+ * ('2024-05-01T10:00:00.000Z'), whatever offset they went in with.
+ */
+import type { ContactLink, ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
+import type { Db, Queryable } from './db.ts';
+import { runMigrations } from './migrate.ts';
+
+/** Rows per statement when writing batches; keeps parameter arrays and statements modest. */
+const CHUNK = 500;
+
+interface LinkRow {
+  user_id: string;
+  sf_id: string;
+  mb_id: string;
+  sf_version: string;
+  mb_version: string;
+  hashes: Record<string, string>;
+}
+
+interface ErrorRow {
+  user_id: string;
+  side: ItemErrorRow['side'];
+  item_id: string;
+  code: string;
+  message: string;
+  fields: string[];
+  at: unknown;
+}
+
+interface StatusRow {
+  user_id: string;
+  state: UserStatusRow['state'];
+  last_sync_to_mailbox: unknown;
+  last_sync_to_salesforce: unknown;
+  contacts_linked: number;
+  contacts_failed: number;
+  last_error_code: string | null;
+  last_error: string | null;
+  updated_at: unknown;
+}
+
+export function createStateStore(db: Db): StateStore {
+  return {
+    async migrate() {
+      await runMigrations(db);
+    },
+
+    close() {
+      return db.close();
+    },
+
+    async getMeta(key) {
+      const { rows } = await db.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+      return rows[0]?.value;
+    },
+
+    async setMeta(key, value) {
+      await db.query(
+        'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+        [key, value],
+      );
+    },
+
+    async contactLinks(userId) {
+      const { rows } = await db.query<LinkRow>(
+        `SELECT user_id, sf_id, mb_id, sf_version, mb_version, hashes
+           FROM contact_links WHERE user_id = $1 ORDER BY sf_id`,
+        [userId],
+      );
+      return rows.map(toLink);
+    },
+
+    async contactLinksBySfIds(sfIds) {
+      if (sfIds.length === 0) return [];
+      const { rows } = await db.query<LinkRow>(
+        `SELECT user_id, sf_id, mb_id, sf_version, mb_version, hashes
+           FROM contact_links WHERE sf_id = ANY($1::text[]) ORDER BY user_id, sf_id`,
+        [unique(sfIds)],
+      );
+      return rows.map(toLink);
+    },
+
+    async saveContactLinks(upserts, removals) {
+      if (upserts.length === 0 && removals.length === 0) return;
+      // One statement cannot upsert the same key twice, so the last write for a key wins, as it
+      // would if the upserts ran one after another.
+      const byKey = new Map<string, ContactLink>();
+      for (const link of upserts) byKey.set(key(link.userId, link.sfId), link);
+      const links = [...byKey.values()];
+      await db.transaction(async (tx) => {
+        // Removals first: a re-created item's new link reuses the sfId (or mbId) of the link it replaces.
+        for (const part of chunks(removals)) {
+          await tx.query(
+            `DELETE FROM contact_links c
+               USING unnest($1::text[], $2::text[]) AS r(u, s)
+              WHERE c.user_id = r.u AND c.sf_id = r.s`,
+            [part.map((r) => r.userId), part.map((r) => r.sfId)],
+          );
+        }
+        for (const part of chunks(links)) {
+          await tx.query(
+            `INSERT INTO contact_links (user_id, sf_id, mb_id, sf_version, mb_version, hashes, updated_at)
+             SELECT u, s, m, sv, mv, h::jsonb, now()
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                 AS t(u, s, m, sv, mv, h)
+             ON CONFLICT (user_id, sf_id) DO UPDATE SET
+               mb_id = EXCLUDED.mb_id, sf_version = EXCLUDED.sf_version, mb_version = EXCLUDED.mb_version,
+               hashes = EXCLUDED.hashes, updated_at = EXCLUDED.updated_at`,
+            [
+              part.map((l) => l.userId),
+              part.map((l) => l.sfId),
+              part.map((l) => l.mbId),
+              part.map((l) => l.sfVersion),
+              part.map((l) => l.mbVersion),
+              part.map((l) => JSON.stringify(l.hashes)),
+            ],
+          );
+        }
+      });
+    },
+
+    async getCursor(name) {
+      const { rows } = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
+      return rows[0]?.value;
+    },
+
+    async setCursor(name, value) {
+      if (value === undefined) {
+        await db.query('DELETE FROM cursors WHERE name = $1', [name]);
+        return;
+      }
+      await db.query(
+        `INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+        [name, value],
+      );
+    },
+
+    async addPendingSalesforceIds(userId, ids) {
+      if (ids.length === 0) return;
+      // DO NOTHING keeps the first added_at, so the oldest waiting change stays visible as such.
+      await db.query(
+        `INSERT INTO pending_sf_ids (user_id, sf_id, added_at)
+         SELECT $1, s, now() FROM unnest($2::text[]) AS t(s)
+         ON CONFLICT (user_id, sf_id) DO NOTHING`,
+        [userId, unique(ids)],
+      );
+    },
+
+    async pendingSalesforceIds(userId) {
+      const { rows } = await db.query<{ sf_id: string }>(
+        'SELECT sf_id FROM pending_sf_ids WHERE user_id = $1 ORDER BY added_at, sf_id',
+        [userId],
+      );
+      return rows.map((r) => r.sf_id);
+    },
+
+    async clearPendingSalesforceIds(userId, ids) {
+      if (ids.length === 0) return;
+      await db.query('DELETE FROM pending_sf_ids WHERE user_id = $1 AND sf_id = ANY($2::text[])', [userId, unique(ids)]);
+    },
+
+    async setItemErrors(userId, errors) {
+      const stray = errors.find((e) => e.userId !== userId);
+      if (stray) throw new Error(`setItemErrors(${userId}): an error row belongs to user ${stray.userId}`);
+      await db.transaction(async (tx) => {
+        await tx.query('DELETE FROM item_errors WHERE user_id = $1', [userId]);
+        for (const part of chunks(errors)) {
+          await tx.query(
+            `INSERT INTO item_errors (user_id, side, item_id, code, message, fields, at)
+             SELECT $1, sd, i, c, m, f::jsonb, a::timestamptz
+               FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                 AS t(sd, i, c, m, f, a)`,
+            [
+              userId,
+              part.map((e) => e.side),
+              part.map((e) => e.itemId),
+              part.map((e) => e.code),
+              part.map((e) => e.message),
+              part.map((e) => JSON.stringify(e.fields)),
+              part.map((e) => e.at),
+            ],
+          );
+        }
+      });
+    },
+
+    async itemErrors(userId) {
+      const select = 'SELECT user_id, side, item_id, code, message, fields, at FROM item_errors';
+      const order = 'ORDER BY user_id, at, side, item_id, code';
+      const { rows } =
+        userId === undefined
+          ? await db.query<ErrorRow>(`${select} ${order}`)
+          : await db.query<ErrorRow>(`${select} WHERE user_id = $1 ${order}`, [userId]);
+      return rows.map((r) => ({
+        userId: r.user_id,
+        side: r.side,
+        itemId: r.item_id,
+        code: r.code,
+        message: r.message,
+        fields: r.fields,
+        at: iso(r.at),
+      }));
+    },
+
+    async getUserStatus(userId) {
+      const { rows } = await db.query<StatusRow>('SELECT * FROM user_status WHERE user_id = $1', [userId]);
+      return rows[0] && toStatus(rows[0]);
+    },
+
+    async listUserStatus() {
+      const { rows } = await db.query<StatusRow>('SELECT * FROM user_status ORDER BY user_id');
+      return rows.map(toStatus);
+    },
+
+    async saveUserStatus(row) {
+      await db.query(
+        `INSERT INTO user_status (user_id, state, last_sync_to_mailbox, last_sync_to_salesforce,
+                                  contacts_linked, contacts_failed, last_error_code, last_error, updated_at)
+         VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9::timestamptz)
+         ON CONFLICT (user_id) DO UPDATE SET
+           state = EXCLUDED.state,
+           last_sync_to_mailbox = EXCLUDED.last_sync_to_mailbox,
+           last_sync_to_salesforce = EXCLUDED.last_sync_to_salesforce,
+           contacts_linked = EXCLUDED.contacts_linked,
+           contacts_failed = EXCLUDED.contacts_failed,
+           last_error_code = EXCLUDED.last_error_code,
+           last_error = EXCLUDED.last_error,
+           updated_at = EXCLUDED.updated_at`,
+        [
+          row.userId,
+          row.state,
+          row.lastSyncToMailbox ?? null,
+          row.lastSyncToSalesforce ?? null,
+          row.contactsLinked,
+          row.contactsFailed,
+          row.lastErrorCode ?? null,
+          row.lastError ?? null,
+          row.updatedAt,
+        ],
+      );
+    },
+
+    async resetUser(userId) {
+      await db.transaction(async (tx) => {
+        await deleteUserRows(tx, userId);
+      });
+    },
+  };
+}
+
+async function deleteUserRows(tx: Queryable, userId: string): Promise<void> {
+  for (const table of ['contact_links', 'pending_sf_ids', 'item_errors', 'user_status']) {
+    await tx.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
+  }
+  // A suffix compare rather than LIKE, so an id containing '%' or '_' cannot widen the match.
+  const suffix = `:${userId}`;
+  await tx.query('DELETE FROM cursors WHERE right(name, char_length($1)) = $1', [suffix]);
+}
+
+function toLink(r: LinkRow): ContactLink {
+  return {
+    userId: r.user_id,
+    sfId: r.sf_id,
+    mbId: r.mb_id,
+    sfVersion: r.sf_version,
+    mbVersion: r.mb_version,
+    hashes: r.hashes,
+  };
+}
+
+function toStatus(r: StatusRow): UserStatusRow {
+  const row: UserStatusRow = {
+    userId: r.user_id,
+    state: r.state,
+    contactsLinked: Number(r.contacts_linked),
+    contactsFailed: Number(r.contacts_failed),
+    updatedAt: iso(r.updated_at),
+  };
+  if (r.last_sync_to_mailbox != null) row.lastSyncToMailbox = iso(r.last_sync_to_mailbox);
+  if (r.last_sync_to_salesforce != null) row.lastSyncToSalesforce = iso(r.last_sync_to_salesforce);
+  if (r.last_error_code != null) row.lastErrorCode = r.last_error_code;
+  if (r.last_error != null) row.lastError = r.last_error;
+  return row;
+}
+
+/** Both drivers hand timestamptz back as Date; a string appears only if a type parser was changed. */
+function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  return new Date(String(v)).toISOString();
+}
+
+function key(userId: string, sfId: string): string {
+  return `${userId}\u0000${sfId}`;
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function* chunks<T>(items: T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}

@@ -1,0 +1,538 @@
+/**
+ * The Salesforce package in force-app/ is checked offline: well-formed metadata in the right
+ * places, fields that a deploy would accept, permission sets that grant only what exists, and
+ * the object / field / picklist names in companion/src/core/sf-schema.ts present in the XML so
+ * the companion and the package cannot drift. The second half proves the checks bite by
+ * running them on broken copies of a small fixture project.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import {
+  CONTACT_FILTER_VALUES,
+  CONTACT_SOQL_FIELDS,
+  DIRECTION_VALUES,
+  SF,
+  USER_STATES,
+} from '../../companion/src/core/sf-schema.ts';
+import {
+  checkApexPairs,
+  checkChannelMembers,
+  checkLwcBundles,
+  checkMetadataXml,
+  checkObjects,
+  checkPermissionSets,
+  checkProject,
+  checkSchemaBinding,
+  checkSfdxProject,
+  childText,
+  formatProblems,
+  isReadOnlyField,
+  isRequiredField,
+  listFiles,
+  loadObjects,
+  loadPermissionSets,
+  parseMetadataXml,
+  picklistValues,
+  type Problem,
+  type SchemaBinding,
+} from './checks.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FORCE_APP = path.join(ROOT, 'force-app');
+
+/**
+ * Field-level security entry for each Contact field the companion selects (CONTACT_SOQL_FIELDS).
+ * null: not under field-level security (Id, system fields, the name parts, the owner) or reached
+ * through another object (Account.Name is always readable with read on Account).
+ * Address parts are secured as one compound field. A new SOQL field without an entry here fails
+ * the test below, so the integration permission set is revisited whenever the code reads more.
+ */
+const CONTACT_FLS_BY_SOQL_FIELD: Readonly<Record<string, string | null>> = {
+  Id: null,
+  OwnerId: null,
+  SystemModstamp: null,
+  FirstName: null,
+  LastName: null,
+  'Account.Name': null,
+  AccountId: 'AccountId',
+  Email: 'Email',
+  Phone: 'Phone',
+  MobilePhone: 'MobilePhone',
+  HomePhone: 'HomePhone',
+  OtherPhone: 'OtherPhone',
+  Fax: 'Fax',
+  Title: 'Title',
+  Department: 'Department',
+  MailingStreet: 'MailingAddress',
+  MailingCity: 'MailingAddress',
+  MailingState: 'MailingAddress',
+  MailingPostalCode: 'MailingAddress',
+  MailingCountry: 'MailingAddress',
+  OtherStreet: 'OtherAddress',
+  OtherCity: 'OtherAddress',
+  OtherState: 'OtherAddress',
+  OtherPostalCode: 'OtherAddress',
+  OtherCountry: 'OtherAddress',
+  Birthdate: 'Birthdate',
+  Description: 'Description',
+};
+
+function contactFlsFields(): string[] {
+  const out = new Set<string>();
+  for (const f of CONTACT_SOQL_FIELDS) {
+    const fls = CONTACT_FLS_BY_SOQL_FIELD[f];
+    if (fls) out.add(fls);
+  }
+  return [...out].sort();
+}
+
+/** Standard objects the permission sets may name, with the FLS fields they may name. */
+const STANDARD_FLS: Readonly<Record<string, readonly string[]>> = {
+  Contact: contactFlsFields(),
+  Account: [],
+};
+
+const BINDING: SchemaBinding = {
+  objects: SF,
+  picklists: [
+    {
+      source: 'DIRECTION_VALUES',
+      object: SF.configuration.object,
+      field: SF.configuration.fields.contactsDirection,
+      values: Object.keys(DIRECTION_VALUES),
+    },
+    {
+      source: 'CONTACT_FILTER_VALUES',
+      object: SF.configuration.object,
+      field: SF.configuration.fields.contactsFilter,
+      values: Object.keys(CONTACT_FILTER_VALUES),
+    },
+    { source: 'USER_STATES', object: SF.userStatus.object, field: SF.userStatus.fields.state, values: USER_STATES },
+  ],
+};
+
+function assertNoProblems(problems: Problem[]): void {
+  assert.deepEqual(problems, [], `\n${formatProblems(problems)}`);
+}
+
+const { objects, problems: loadProblems } = loadObjects(FORCE_APP);
+const permissionSets = new Map(loadPermissionSets(FORCE_APP).map((p) => [p.name, p]));
+
+function permissionSet(name: string): NonNullable<ReturnType<typeof permissionSets.get>> {
+  const ps = permissionSets.get(name);
+  assert.ok(ps, `permission set ${name} exists`);
+  return ps;
+}
+
+describe('force-app package', () => {
+  test('sfdx-project.json is valid and its default package directory is force-app', () => {
+    const info = checkSfdxProject(ROOT);
+    assertNoProblems(info.problems);
+    assert.equal(info.defaultPackageDir, 'force-app');
+    assert.equal(info.sourceApiVersion, '61.0');
+    const json = JSON.parse(readFileSync(path.join(ROOT, 'sfdx-project.json'), 'utf8')) as { name?: unknown };
+    assert.equal(json.name, 'syncline');
+  });
+
+  test('every *-meta.xml is well-formed, in the metadata namespace, with the right root and folder', () => {
+    assert.ok(listFiles(FORCE_APP).some((f) => f.endsWith('-meta.xml')), 'force-app holds metadata');
+    assertNoProblems(checkMetadataXml(FORCE_APP));
+    assertNoProblems(loadProblems);
+  });
+
+  test('every .cls/.trigger has its -meta.xml with apiVersion, and every LWC bundle its .js-meta.xml', () => {
+    assertNoProblems(checkApexPairs(FORCE_APP, '61.0'));
+    assertNoProblems(checkLwcBundles(FORCE_APP, '61.0'));
+  });
+
+  test('objects and fields are deployable: names, types, lengths, picklists, relationships', () => {
+    assertNoProblems(checkObjects(objects));
+  });
+
+  test('every object and field named in sf-schema.ts exists; enumerated picklists match exactly', () => {
+    assertNoProblems(checkSchemaBinding(objects, BINDING));
+  });
+
+  test('picklist and checkbox defaults are the documented ones', () => {
+    const field = (o: string, f: string) => {
+      const model = objects.get(o)?.fields.get(f);
+      assert.ok(model, `${o}.${f} exists`);
+      return model;
+    };
+    const defaultOf = (o: string, f: string): string | undefined => {
+      const model = field(o, f);
+      const def = model.el.children.find((c) => c.name === 'valueSet')?.children.find((c) => c.name === 'valueSetDefinition');
+      const values = def?.children.filter((c) => c.name === 'value') ?? [];
+      return values.find((v) => childText(v, 'default') === 'true')?.children.find((c) => c.name === 'fullName')?.text;
+    };
+    const cfg = SF.configuration;
+    assert.equal(defaultOf(cfg.object, cfg.fields.contactsDirection), 'Both');
+    assert.equal(defaultOf(cfg.object, cfg.fields.contactsFilter), 'OwnedByUser');
+    assert.equal(childText(field(cfg.object, cfg.fields.active).el, 'defaultValue'), 'false');
+    for (const [o, f] of [
+      [cfg.object, cfg.fields.contactsDirection],
+      [cfg.object, cfg.fields.contactsFilter],
+      [SF.userStatus.object, SF.userStatus.fields.state],
+    ] as const) {
+      const vs = field(o, f).el.children.find((c) => c.name === 'valueSet');
+      assert.equal(vs ? childText(vs, 'restricted') : undefined, 'true', `${o}.${f} is a restricted picklist`);
+    }
+  });
+
+  test('one status record per user is enforced by a unique external id, not by code', () => {
+    const key = objects.get(SF.userStatus.object)?.fields.get('User_Key__c');
+    assert.ok(key, 'User_Key__c exists');
+    assert.equal(childText(key.el, 'externalId'), 'true');
+    assert.equal(childText(key.el, 'unique'), 'true');
+    assert.equal(childText(key.el, 'length'), '18');
+  });
+
+  test('Sync_Connection__c holds no secret', () => {
+    const connection = objects.get('Sync_Connection__c');
+    assert.ok(connection?.el, 'Sync_Connection__c exists');
+    for (const name of connection.fields.keys()) {
+      assert.doesNotMatch(name, /secret|password|passwd|token|credential|private|cert|key/i, `${name} looks like a secret`);
+    }
+  });
+
+  test('Change Data Capture is switched on for Contact by the deploy', () => {
+    assertNoProblems(checkChannelMembers(FORCE_APP, objects));
+    const file = 'main/default/platformEventChannelMembers/ChangeEvents_ContactChangeEvent.platformEventChannelMember-meta.xml';
+    const parsed = parseMetadataXml(readFileSync(path.join(FORCE_APP, file), 'utf8'));
+    assert.ok(parsed.ok);
+    assert.equal(childText(parsed.root, 'eventChannel'), 'ChangeEvents');
+    assert.equal(childText(parsed.root, 'selectedEntity'), 'ContactChangeEvent');
+  });
+
+  test('permission sets reference only existing fields and respect Salesforce rules', () => {
+    assert.deepEqual([...permissionSets.keys()].sort(), ['Syncline_Admin', 'Syncline_Integration', 'Syncline_User']);
+    assertNoProblems(checkPermissionSets(FORCE_APP, objects, STANDARD_FLS));
+  });
+
+  test('every Contact field the companion reads has a known field-level-security mapping', () => {
+    const unmapped = CONTACT_SOQL_FIELDS.filter((f) => !(f in CONTACT_FLS_BY_SOQL_FIELD));
+    assert.deepEqual(unmapped, [], 'add these to CONTACT_FLS_BY_SOQL_FIELD and to Syncline_Integration');
+  });
+
+  test('Syncline_Admin: full access to every Syncline object and field', () => {
+    const ps = permissionSet('Syncline_Admin');
+    for (const object of objects.values()) {
+      if (object.el === undefined) continue;
+      const flags = ps.objects.get(object.name);
+      for (const perm of ['allowCreate', 'allowRead', 'allowEdit', 'allowDelete', 'viewAllRecords', 'modifyAllRecords']) {
+        assert.equal(flags?.[perm], true, `${object.name}: ${perm}`);
+      }
+      for (const field of object.fields.values()) {
+        if (isRequiredField(field)) continue;
+        const fls = ps.fields.get(`${object.name}.${field.name}`);
+        assert.equal(fls?.readable, true, `${object.name}.${field.name} readable`);
+        assert.equal(fls?.editable, !isReadOnlyField(field), `${object.name}.${field.name} editable`);
+      }
+    }
+  });
+
+  test('Syncline_User: reads status only, edits nothing', () => {
+    const ps = permissionSet('Syncline_User');
+    assert.deepEqual([...ps.objects.keys()], [SF.userStatus.object]);
+    const flags = ps.objects.get(SF.userStatus.object);
+    assert.equal(flags?.['allowRead'], true);
+    for (const perm of ['allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords', 'modifyAllRecords']) {
+      assert.notEqual(flags?.[perm], true, perm);
+    }
+    for (const [ref, fls] of ps.fields) assert.equal(fls.editable, false, `${ref} not editable`);
+    for (const f of Object.values(SF.userStatus.fields)) {
+      assert.equal(ps.fields.get(`${SF.userStatus.object}.${f}`)?.readable, true, `${f} readable`);
+    }
+  });
+
+  test('Syncline_Integration: exactly what the companion needs', () => {
+    const ps = permissionSet('Syncline_Integration');
+    const flag = (o: string, p: string): boolean => ps.objects.get(o)?.[p] === true;
+    // Reads configuration, assignments and the connection; never changes them.
+    for (const spec of [SF.configuration, SF.assignment]) {
+      assert.ok(flag(spec.object, 'allowRead') && flag(spec.object, 'viewAllRecords'), `${spec.object} read + view all`);
+      for (const p of ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords']) assert.ok(!flag(spec.object, p), `${spec.object} ${p}`);
+    }
+    // Creates and updates status rows (which it owns), never deletes them.
+    assert.ok(flag(SF.userStatus.object, 'allowCreate') && flag(SF.userStatus.object, 'allowEdit'));
+    assert.ok(!flag(SF.userStatus.object, 'allowDelete'));
+    // Every Syncline field the code names is readable; every status field editable.
+    for (const spec of Object.values(SF)) {
+      for (const f of Object.values(spec.fields)) {
+        const field = objects.get(spec.object)?.fields.get(f);
+        if (!field || isRequiredField(field)) continue;
+        const fls = ps.fields.get(`${spec.object}.${f}`);
+        assert.equal(fls?.readable, true, `${spec.object}.${f} readable`);
+        if (spec.object === SF.userStatus.object) assert.equal(fls?.editable, true, `${spec.object}.${f} editable`);
+      }
+    }
+    // Contacts: read, edit, View All (CometD change events for Contact need it); Account for Account.Name.
+    for (const p of ['allowRead', 'allowEdit', 'viewAllRecords']) assert.ok(flag('Contact', p), `Contact ${p}`);
+    for (const p of ['allowCreate', 'allowDelete', 'modifyAllRecords']) assert.ok(!flag('Contact', p), `Contact ${p}`);
+    assert.ok(flag('Account', 'allowRead'));
+    for (const f of contactFlsFields()) assert.equal(ps.fields.get(`Contact.${f}`)?.readable, true, `Contact.${f} readable`);
+    assert.ok(ps.el.children.some((c) => c.name === 'userPermissions' && childText(c, 'name') === 'ApiEnabled'), 'API Enabled');
+  });
+
+  test('the whole project passes checkProject', () => {
+    assertNoProblems(checkProject(ROOT, { binding: BINDING, standardFls: STANDARD_FLS }));
+  });
+});
+
+// ───────────────────────────── negative tests ─────────────────────────────
+
+const NS = 'http://soap.sforce.com/2006/04/metadata';
+const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+const OBJ = 'force-app/main/default/objects/Thing__c';
+
+function fieldXml(name: string, body: string): string {
+  return `${DECL}\n<CustomField xmlns="${NS}">\n    <fullName>${name}</fullName>\n${body}</CustomField>\n`;
+}
+
+const DOC = '    <description>Fixture field.</description>\n';
+const HELP = '    <inlineHelpText>Fixture help.</inlineHelpText>\n';
+
+function baseFixture(): Map<string, string> {
+  return new Map<string, string>([
+    ['sfdx-project.json', JSON.stringify({ packageDirectories: [{ path: 'force-app', default: true }], sourceApiVersion: '61.0' })],
+    [
+      `${OBJ}/Thing__c.object-meta.xml`,
+      `${DECL}\n<CustomObject xmlns="${NS}">\n    <deploymentStatus>Deployed</deploymentStatus>\n    <description>Fixture.</description>\n    <label>Thing</label>\n    <nameField>\n        <label>Thing Name</label>\n        <type>Text</type>\n    </nameField>\n    <pluralLabel>Things</pluralLabel>\n    <sharingModel>Private</sharingModel>\n</CustomObject>\n`,
+    ],
+    [
+      `${OBJ}/fields/Kind__c.field-meta.xml`,
+      fieldXml(
+        'Kind__c',
+        `${DOC}${HELP}    <label>Kind</label>\n    <type>Picklist</type>\n    <valueSet>\n        <restricted>true</restricted>\n        <valueSetDefinition>\n            <sorted>false</sorted>\n            <value>\n                <fullName>a</fullName>\n                <default>true</default>\n                <label>A</label>\n            </value>\n            <value>\n                <fullName>b</fullName>\n                <default>false</default>\n                <label>B</label>\n            </value>\n        </valueSetDefinition>\n    </valueSet>\n`,
+      ),
+    ],
+    [
+      `${OBJ}/fields/Person__c.field-meta.xml`,
+      fieldXml(
+        'Person__c',
+        `    <deleteConstraint>SetNull</deleteConstraint>\n${DOC}${HELP}    <label>Person</label>\n    <referenceTo>User</referenceTo>\n    <relationshipName>Things</relationshipName>\n    <required>false</required>\n    <type>Lookup</type>\n`,
+      ),
+    ],
+    [
+      `${OBJ}/fields/Note__c.field-meta.xml`,
+      fieldXml('Note__c', `${DOC}${HELP}    <label>Note</label>\n    <length>80</length>\n    <type>Text</type>\n`),
+    ],
+    ['force-app/main/default/classes/ThingController.cls', 'public with sharing class ThingController {}\n'],
+    [
+      'force-app/main/default/classes/ThingController.cls-meta.xml',
+      `${DECL}\n<ApexClass xmlns="${NS}">\n    <apiVersion>61.0</apiVersion>\n    <status>Active</status>\n</ApexClass>\n`,
+    ],
+    ['force-app/main/default/lwc/thingCard/thingCard.js', 'export default class ThingCard {}\n'],
+    [
+      'force-app/main/default/lwc/thingCard/thingCard.js-meta.xml',
+      `${DECL}\n<LightningComponentBundle xmlns="${NS}">\n    <apiVersion>61.0</apiVersion>\n    <isExposed>false</isExposed>\n</LightningComponentBundle>\n`,
+    ],
+    [
+      'force-app/main/default/permissionsets/Thing_Reader.permissionset-meta.xml',
+      `${DECL}\n<PermissionSet xmlns="${NS}">\n    <description>Fixture.</description>\n` +
+        ['Kind__c', 'Note__c', 'Person__c']
+          .map((f) => `    <fieldPermissions>\n        <editable>false</editable>\n        <field>Thing__c.${f}</field>\n        <readable>true</readable>\n    </fieldPermissions>\n`)
+          .join('') +
+        `    <label>Thing Reader</label>\n    <objectPermissions>\n        <allowCreate>false</allowCreate>\n        <allowDelete>false</allowDelete>\n        <allowEdit>false</allowEdit>\n        <allowRead>true</allowRead>\n        <modifyAllRecords>false</modifyAllRecords>\n        <object>Thing__c</object>\n        <viewAllRecords>false</viewAllRecords>\n    </objectPermissions>\n</PermissionSet>\n`,
+    ],
+  ]);
+}
+
+const FIXTURE_BINDING: SchemaBinding = {
+  objects: { thing: { object: 'Thing__c', fields: { kind: 'Kind__c', note: 'Note__c' } } },
+  picklists: [{ source: 'THING_KINDS', object: 'Thing__c', field: 'Kind__c', values: ['a', 'b'] }],
+};
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function writeFixture(files: Map<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-metadata-'));
+  tempDirs.push(dir);
+  for (const [rel, content] of files) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+function edit(files: Map<string, string>, rel: string, change: (s: string) => string): Map<string, string> {
+  const before = files.get(rel);
+  assert.ok(before !== undefined, `fixture has ${rel}`);
+  const after = change(before);
+  assert.notEqual(after, before, `the mutation of ${rel} changed something`);
+  files.set(rel, after);
+  return files;
+}
+
+function problemsOf(files: Map<string, string>): Problem[] {
+  return checkProject(writeFixture(files), { binding: FIXTURE_BINDING, standardFls: {} });
+}
+
+function assertReported(problems: Problem[], file: string | RegExp, message: RegExp): void {
+  const hit = problems.some((p) => (typeof file === 'string' ? p.file === file : file.test(p.file)) && message.test(p.message));
+  assert.ok(hit, `expected a problem in ${String(file)} matching ${String(message)}; got:\n${formatProblems(problems) || '(none)'}`);
+}
+
+describe('the checks catch broken metadata (fixture project in a temp dir)', () => {
+  test('the untouched fixture is clean, so every failure below comes from its mutation', () => {
+    assertNoProblems(problemsOf(baseFixture()));
+  });
+
+  test('malformed XML', () => {
+    const rel = `${OBJ}/fields/Note__c.field-meta.xml`;
+    const problems = problemsOf(edit(baseFixture(), rel, (s) => s.replace('</label>', '</lable>')));
+    assertReported(problems, rel, /not well-formed/);
+  });
+
+  test('wrong root element for the suffix, and a missing namespace', () => {
+    const rel = `${OBJ}/fields/Note__c.field-meta.xml`;
+    const wrongRoot = problemsOf(edit(baseFixture(), rel, (s) => s.replaceAll('CustomField', 'CustomObject')));
+    assertReported(wrongRoot, rel, /expected <CustomField>/);
+    const noNs = problemsOf(edit(baseFixture(), rel, (s) => s.replace(` xmlns="${NS}"`, '')));
+    assertReported(noNs, rel, /namespace is missing/);
+  });
+
+  test('metadata in the wrong folder and an unknown suffix', () => {
+    const files = baseFixture();
+    files.set('force-app/main/default/classes/Other.permissionset-meta.xml', files.get('force-app/main/default/permissionsets/Thing_Reader.permissionset-meta.xml') ?? '');
+    files.set('force-app/main/default/widgets/W.widget-meta.xml', `${DECL}\n<Widget xmlns="${NS}"/>\n`);
+    const problems = problemsOf(files);
+    assertReported(problems, 'force-app/main/default/classes/Other.permissionset-meta.xml', /belongs at .*permissionsets\//);
+    assertReported(problems, 'force-app/main/default/widgets/W.widget-meta.xml', /unknown metadata suffix/);
+  });
+
+  test('an Apex class without its -meta.xml, and a -meta.xml without its class', () => {
+    const files = baseFixture();
+    files.delete('force-app/main/default/classes/ThingController.cls-meta.xml');
+    files.set('force-app/main/default/classes/Orphan.cls-meta.xml', `${DECL}\n<ApexClass xmlns="${NS}">\n    <apiVersion>61.0</apiVersion>\n</ApexClass>\n`);
+    files.set('force-app/main/default/triggers/ThingTrigger.trigger', 'trigger ThingTrigger on Thing__c (before insert) {}\n');
+    files.set('force-app/main/default/triggers/ThingTrigger.trigger-meta.xml', `${DECL}\n<ApexTrigger xmlns="${NS}">\n    <status>Active</status>\n</ApexTrigger>\n`);
+    const dir = path.join(writeFixture(files), 'force-app');
+    const problems = checkApexPairs(dir, '61.0');
+    assertReported(problems, 'main/default/classes/ThingController.cls', /missing ThingController\.cls-meta\.xml/);
+    assertReported(problems, 'main/default/classes/Orphan.cls-meta.xml', /missing Orphan\.cls for this -meta\.xml/);
+    assertReported(problems, 'main/default/triggers/ThingTrigger.trigger-meta.xml', /missing <apiVersion>/);
+  });
+
+  test('an apiVersion newer than the project', () => {
+    const rel = 'force-app/main/default/classes/ThingController.cls-meta.xml';
+    const problems = problemsOf(edit(baseFixture(), rel, (s) => s.replace('61.0', '62.0')));
+    assertReported(problems, rel, /newer than sourceApiVersion 61\.0/);
+  });
+
+  test('an LWC bundle without .js-meta.xml', () => {
+    const files = baseFixture();
+    files.delete('force-app/main/default/lwc/thingCard/thingCard.js-meta.xml');
+    files.set('force-app/main/default/lwc/emptyCard/emptyCard.html', '<template></template>\n');
+    const dir = path.join(writeFixture(files), 'force-app');
+    const problems = checkLwcBundles(dir, '61.0');
+    assertReported(problems, 'main/default/lwc/thingCard', /no thingCard\.js-meta\.xml/);
+    assertReported(problems, 'main/default/lwc/emptyCard', /no emptyCard\.js-meta\.xml/);
+    assertReported(problems, 'main/default/lwc/emptyCard', /neither emptyCard\.js nor emptyCard\.ts/);
+  });
+
+  test('a field whose <fullName> differs from its file name', () => {
+    const rel = `${OBJ}/fields/Note__c.field-meta.xml`;
+    const problems = problemsOf(edit(baseFixture(), rel, (s) => s.replace('<fullName>Note__c', '<fullName>Notes__c')));
+    assertReported(problems, rel, /<fullName> is "Notes__c" but the file is named Note__c/);
+  });
+
+  test('a picklist without values', () => {
+    const rel = `${OBJ}/fields/Kind__c.field-meta.xml`;
+    const problems = problemsOf(edit(baseFixture(), rel, (s) => s.replace(/\s*<value>[\s\S]*<\/value>/, '')));
+    assertReported(problems, rel, /Picklist has no values/);
+  });
+
+  test('a lookup without relationshipName, and one to Profile', () => {
+    const rel = `${OBJ}/fields/Person__c.field-meta.xml`;
+    const noRel = problemsOf(edit(baseFixture(), rel, (s) => s.replace('    <relationshipName>Things</relationshipName>\n', '')));
+    assertReported(noRel, rel, /Lookup needs <relationshipName>/);
+    const toProfile = problemsOf(edit(baseFixture(), rel, (s) => s.replace('<referenceTo>User', '<referenceTo>Profile')));
+    assertReported(toProfile, rel, /referenceTo> Profile is neither/);
+  });
+
+  test('text lengths over the Salesforce maxima', () => {
+    const rel = `${OBJ}/fields/Note__c.field-meta.xml`;
+    const tooLong = problemsOf(edit(baseFixture(), rel, (s) => s.replace('<length>80', '<length>256')));
+    assertReported(tooLong, rel, /Text <length> must be 1\.\.255, is 256/);
+    const files = baseFixture();
+    files.set(
+      `${OBJ}/fields/Body__c.field-meta.xml`,
+      fieldXml('Body__c', `${DOC}${HELP}    <label>Body</label>\n    <length>200000</length>\n    <type>LongTextArea</type>\n    <visibleLines>3</visibleLines>\n`),
+    );
+    assertReported(problemsOf(files), `${OBJ}/fields/Body__c.field-meta.xml`, /LongTextArea <length> must be 256\.\.131072/);
+  });
+
+  test('a field without description or help text', () => {
+    const rel = `${OBJ}/fields/Note__c.field-meta.xml`;
+    const problems = problemsOf(edit(baseFixture(), rel, (s) => s.replace(DOC, '').replace(HELP, '')));
+    assertReported(problems, rel, /missing <description>/);
+    assertReported(problems, rel, /missing <inlineHelpText>/);
+  });
+
+  test('code naming a field the package lacks, and picklist values drifting either way', () => {
+    const files = baseFixture();
+    files.delete(`${OBJ}/fields/Note__c.field-meta.xml`);
+    edit(files, 'force-app/main/default/permissionsets/Thing_Reader.permissionset-meta.xml', (s) =>
+      s.replace(/ {4}<fieldPermissions>\n {8}<editable>false<\/editable>\n {8}<field>Thing__c\.Note__c<\/field>\n {8}<readable>true<\/readable>\n {4}<\/fieldPermissions>\n/, ''),
+    );
+    edit(files, `${OBJ}/fields/Kind__c.field-meta.xml`, (s) => s.replace('<fullName>b</fullName>', '<fullName>c</fullName>'));
+    const problems = problemsOf(files);
+    assertReported(problems, 'companion/src/core/sf-schema.ts', /SF\.thing\.fields\.note Thing__c\.Note__c has no field file/);
+    assertReported(problems, 'companion/src/core/sf-schema.ts', /THING_KINDS has b, which Thing__c\.Kind__c lacks/);
+    assertReported(problems, `${OBJ}/fields/Kind__c.field-meta.xml`, /picklist value c is not in THING_KINDS/);
+  });
+
+  test('permission sets naming missing fields, required fields, or leaving fields undecided', () => {
+    const rel = 'force-app/main/default/permissionsets/Thing_Reader.permissionset-meta.xml';
+    const missing = problemsOf(edit(baseFixture(), rel, (s) => s.replace('Thing__c.Note__c', 'Thing__c.Nope__c')));
+    assertReported(missing, rel, /Thing__c\.Nope__c, which does not exist/);
+    assertReported(missing, rel, /no fieldPermissions entry for Thing__c\.Note__c/);
+
+    const files = baseFixture();
+    edit(files, `${OBJ}/fields/Note__c.field-meta.xml`, (s) => s.replace('    <type>', '    <required>true</required>\n    <type>'));
+    assertReported(problemsOf(files), rel, /Thing__c\.Note__c is required or master-detail/);
+
+    const unsorted = problemsOf(edit(baseFixture(), rel, (s) => s.replace('Thing__c.Kind__c', 'Thing__c.Zzz__c')));
+    assertReported(unsorted, rel, /not sorted by field/);
+  });
+
+  test('sfdx-project.json pointing at a package directory that does not exist', () => {
+    const files = baseFixture();
+    files.set('sfdx-project.json', JSON.stringify({ packageDirectories: [{ path: 'src', default: true }], sourceApiVersion: '61' }));
+    const problems = problemsOf(files);
+    assertReported(problems, 'sfdx-project.json', /package directory src does not exist/);
+    assertReported(problems, 'sfdx-project.json', /sourceApiVersion must be a string like "61\.0"/);
+  });
+
+  test('a master-detail child without ControlledByParent sharing', () => {
+    const files = baseFixture();
+    files.set(
+      `${OBJ}/fields/Parent__c.field-meta.xml`,
+      fieldXml(
+        'Parent__c',
+        `${DOC}${HELP}    <label>Parent</label>\n    <referenceTo>Thing__c</referenceTo>\n    <relationshipLabel>Children</relationshipLabel>\n    <relationshipName>Children</relationshipName>\n    <relationshipOrder>0</relationshipOrder>\n    <type>MasterDetail</type>\n`,
+      ),
+    );
+    assertReported(problemsOf(files), `${OBJ}/Thing__c.object-meta.xml`, /needs sharingModel ControlledByParent/);
+  });
+
+  test('the helpers themselves: picklistValues reads the value set', () => {
+    const dir = writeFixture(baseFixture());
+    const { objects: fixtureObjects } = loadObjects(path.join(dir, 'force-app'));
+    const kind = fixtureObjects.get('Thing__c')?.fields.get('Kind__c');
+    assert.ok(kind);
+    assert.deepEqual(picklistValues(kind), ['a', 'b']);
+    // deleting a file the checks need is also reported, not thrown
+    unlinkSync(path.join(dir, 'sfdx-project.json'));
+    assertReported(checkProject(dir), 'sfdx-project.json', /cannot read as JSON/);
+  });
+});
