@@ -53,7 +53,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const events = new EventEmitter<AppEvents>();
 
-  const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl });
+  const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl, lockWaitMs: 15_000 });
   const store = createStateStore(db);
   await store.migrate();
   const salt = await loadSalt(store);

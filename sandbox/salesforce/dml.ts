@@ -53,6 +53,15 @@ export function findTarget(
   return { def: actual, id };
 }
 
+/**
+ * API clients may not insert or update setup objects such as Profile; the emulator's own
+ * seeding API may (an admin makes those in Setup), so only the REST layer asks this.
+ */
+export function apiWriteRefusal(def: ObjectDef, op: 'create' | 'update'): SfError | undefined {
+  if (op === 'create' ? def.createable : def.updateable) return undefined;
+  return new SfError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be ${op === 'create' ? 'inserted' : 'updated'}`);
+}
+
 export function insertRecord(tx: Transaction, def: ObjectDef, input: Record<string, unknown>): SaveOutcome {
   const { values, errors } = prepareWrite(writeContext(tx), def, input, 'create');
   if (errors.length) return { errors };

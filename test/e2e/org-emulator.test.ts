@@ -471,6 +471,9 @@ describe('org emulator', () => {
       assert.deepEqual(deleted[0], { id: one!.id, success: true, errors: [] });
       assert.deepEqual(deleted[1], { success: false, errors: [{ statusCode: 'MALFORMED_ID', message: 'malformed id garbage', fields: [] }] });
       assert.equal((deleted[2] as unknown as { errors: Array<{ statusCode: string }> }).errors[0]?.statusCode, 'ENTITY_IS_DELETED');
+      const soql = `SELECT Id, IsDeleted FROM Contact WHERE Id = '${one!.id}'`;
+      assert.equal((await conn.query(soql)).totalSize, 0);
+      assert.deepEqual((await conn.query(soql).scanAll(true)).records.map((r) => r['IsDeleted']), [true]);
       const fetched = await conn.sobject('Contact').retrieve([three!.id, one!.id], { fields: ['LastName'] });
       assert.equal(fetched[0]?.['LastName'], 'Three');
       assert.equal(fetched[1], null);

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { openDb, type Db } from '../../companion/src/store/db.ts';
+import { spawn } from 'node:child_process';
+import { DataDirLockedError, openDb, type Db } from '../../companion/src/store/db.ts';
 import { loadMigrations, runMigrations } from '../../companion/src/store/migrate.ts';
 import { createStateStore } from '../../companion/src/store/state-store.ts';
 import { stateStoreChecks } from '../../companion/src/store/state-store-contract.ts';
@@ -179,5 +180,20 @@ describe('store on PGlite in a data directory', () => {
     const db = await openDb({ dataDir });
     await db.close();
     assert.equal(fs.existsSync(path.join(dataDir, 'syncline.lock')), false);
+  });
+
+  it('a directory held by a live process: refused at once by default, waited for with lockWaitMs', async () => {
+    assert.equal(fs.statSync(dataDir).mode & 0o077, 0, 'the data directory is owner-only');
+    // A short-lived live process stands for `syncline status` reading the store for a moment.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)']);
+    const exited = new Promise((r) => holder.on('exit', r));
+    const lock = path.join(dataDir, 'syncline.lock');
+    fs.writeFileSync(lock, `${holder.pid}\n`);
+    await assert.rejects(openDb({ dataDir }), (err: unknown) => err instanceof DataDirLockedError && err.pid === holder.pid);
+    const waited = openDb({ dataDir, lockWaitMs: 20_000 });
+    await exited;
+    const db = await waited;
+    assert.equal(fs.readFileSync(lock, 'utf8').trim(), String(process.pid));
+    await db.close();
   });
 });

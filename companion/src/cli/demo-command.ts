@@ -43,9 +43,8 @@ export async function runDemo(opts: { once: boolean; dir?: string; users?: numbe
     out('\nStatus (what `syncline status` shows):');
     out(formatStatusReport(await buildStatusReport(app.store, app.users())).trimEnd());
     out(`\nAPI requests served: Salesforce ${org.counter.total()}, Microsoft Graph ${graph.counter.total()}`);
-    out(`Companion config: ${sandbox.configPath}`);
     if (!opts.once) {
-      out('\nThe companion keeps syncing; edit data through the manifest credentials. Ctrl+C to stop.');
+      out(`\nThe companion keeps syncing. Sandbox files (keys, companion config, manifest data) are in ${dir}. Ctrl+C to stop.`);
       await waitForSignal();
     }
   } catch (err) {
@@ -54,6 +53,8 @@ export async function runDemo(opts: { once: boolean; dir?: string; users?: numbe
   } finally {
     await app.stop();
     await sandbox.close();
+    // A directory we made ourselves holds only this run's throwaway keys and store.
+    if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
   }
   return exitCode;
 }

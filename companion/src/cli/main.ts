@@ -5,13 +5,14 @@ import { runStatus } from './status-command.ts';
 import { runSandbox } from './sandbox-command.ts';
 import { runDemo } from './demo-command.ts';
 import { ConfigError } from '../config/load.ts';
+import { UsageError } from './usage-error.ts';
 
 const HELP = `syncline — sync contacts between Salesforce and Microsoft 365
 
 Usage:
   syncline start --config FILE            run the companion until SIGINT/SIGTERM
   syncline status [--config FILE] [--json] per-user sync state, last sync each way, counts, errors
-  syncline sandbox [--manifest FILE] [--dir DIR] [--users N] [--contacts M]
+  syncline sandbox [--manifest FILE] [--dir DIR] [--users N] [--contacts M] [--faults FILE]
                                           run the local Salesforce + Microsoft 365 emulators
   syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
                                           sandbox + companion in one process, seeded, with progress
@@ -20,6 +21,7 @@ Usage:
 Options:
   --config FILE   companion configuration (JSON; see README "Configuration")
   --manifest FILE where the sandbox writes its manifest (JSON; see README "Sandbox manifest")
+  --faults FILE   sandbox: fault rules per emulator (JSON; see README "Sandbox manifest")
   --once          demo: exit 0 after the first full convergence and a live round trip
 `;
 
@@ -33,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       dir: { type: 'string' },
       users: { type: 'string' },
       contacts: { type: 'string' },
+      faults: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -52,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'status':
       return runStatus(values.config ?? 'syncline.json', values.json ?? false);
     case 'sandbox':
-      return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
+      return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts), faults: values.faults });
     case 'demo':
       return runDemo({ once: values.once ?? false, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
     case undefined:
@@ -66,7 +69,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export class UsageError extends Error {}
 
 try {
   const code = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.ts';
-import { openDb } from '../store/db.ts';
+import { DataDirLockedError, openDb } from '../store/db.ts';
 import { createStateStore } from '../store/state-store.ts';
 import { buildStatusReport, formatStatusReport } from './status-report.ts';
 import { queryStatusServer } from './status-server.ts';
@@ -9,7 +9,15 @@ export async function runStatus(configPath: string, json: boolean): Promise<numb
   const config = loadConfig(configPath);
   let report = config.databaseUrl ? undefined : await queryStatusServer(config.dataDir);
   if (!report) {
-    const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl });
+    let db;
+    try {
+      db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl });
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError)) throw err;
+      // Running, but its status socket is not up yet (starting) or not answering.
+      process.stderr.write(`syncline: the companion (process ${err.pid}) holds ${config.dataDir} but did not answer on its status socket; it may be starting. Try again in a few seconds.\n`);
+      return 1;
+    }
     const store = createStateStore(db);
     try {
       await store.migrate();

@@ -42,11 +42,17 @@ export interface OpenDbOptions {
   databaseUrl?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * How long to wait for a PGlite data directory another live process holds (default 0: fail at
+   * once). The companion waits, so a `syncline status` reading the store at the moment it starts
+   * delays it instead of stopping it.
+   */
+  lockWaitMs?: number;
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
-  if (opts.dataDir) return openPglite(opts.dataDir);
+  if (opts.dataDir) return openPglite(opts.dataDir, opts.lockWaitMs ?? 0);
   throw new Error('openDb: set either dataDir (PGlite; ":memory:" for in-memory) or databaseUrl (PostgreSQL)');
 }
 
@@ -92,15 +98,40 @@ const LOCK_FILE = 'syncline.lock';
 /** Data directories this process holds, so a second open in the same process is refused too. */
 const heldDataDirs = new Set<string>();
 
-async function openPglite(dataDir: string): Promise<Db> {
+/** The PGlite data directory is held by another live process. */
+export class DataDirLockedError extends Error {
+  constructor(
+    message: string,
+    readonly pid: number,
+  ) {
+    super(message);
+    this.name = 'DataDirLockedError';
+  }
+}
+
+async function lockWithWait(dir: string, waitMs: number): Promise<() => void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return lockDataDir(dir);
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError) || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function openPglite(dataDir: string, lockWaitMs: number): Promise<Db> {
   let release = (): void => undefined;
   let pglite: PGlite;
   if (dataDir === MEMORY) {
     pglite = await PGlite.create();
   } else {
     const dir = path.resolve(dataDir);
-    fs.mkdirSync(dir, { recursive: true });
-    release = lockDataDir(dir);
+    // PGlite writes its files world-readable; the directory's mode is what keeps other users out.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    release = await lockWithWait(dir, lockWaitMs);
     try {
       pglite = await PGlite.create(dir);
     } catch (err) {
@@ -199,9 +230,10 @@ function lockDataDir(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
       const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new Error(
+        throw new DataDirLockedError(
           `PGlite data directory ${dir} is in use by process ${pid}. Stop that process first ` +
             `(or, if it is not a Syncline process, delete ${file}).`,
+          pid,
         );
       }
       fs.rmSync(file, { force: true });

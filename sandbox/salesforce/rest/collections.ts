@@ -5,7 +5,7 @@
  * allOrNone is set, in which case nothing is saved and the good records report the rollback.
  */
 import type { Response } from '../../common/server.ts';
-import { deleteRecord, findTarget, insertRecord, updateRecord, type SaveOutcome } from '../dml.ts';
+import { apiWriteRefusal, deleteRecord, findTarget, insertRecord, updateRecord, type SaveOutcome } from '../dml.ts';
 import { SfError, SfRequestError, methodNotAllowed } from '../errors.ts';
 import { keyPrefixOf, normalizeId } from '../ids.ts';
 import type { FieldDef, ObjectDef } from '../schema.ts';
@@ -15,7 +15,6 @@ import { errorResponse, guarded, isPlainObject, jsonBody, objectOr404, ok, type 
 import { restRecord } from './records.ts';
 import { MAX_COLLECTION, rolledBack, tooManyRecords } from './collection-common.ts';
 import { collectionUpsert } from './upsert.ts';
-
 
 interface Result {
   kind: 'create' | 'update' | 'delete';
@@ -75,7 +74,8 @@ function typedRecord(call: RestCall, raw: unknown): { def: ObjectDef; input: Rec
 }
 
 function createOne(tx: Transaction, def: ObjectDef, input: Record<string, unknown>): Result {
-  const outcome = insertRecord(tx, def, input);
+  const refused = apiWriteRefusal(def, 'create');
+  const outcome = refused ? { errors: [refused] } : insertRecord(tx, def, input);
   return { kind: 'create', ...(outcome.id ? { id: outcome.id } : {}), outcome };
 }
 
@@ -86,7 +86,8 @@ function updateOne(tx: Transaction, def: ObjectDef, input: Record<string, unknow
     const id = typeof (lowerId ?? upperId) === 'string' ? normalizeId(String(lowerId ?? upperId)) : undefined;
     return { kind: 'update', ...(id && keyPrefixOf(id) === def.keyPrefix ? { id } : {}), outcome: { errors: [target] } };
   }
-  return { kind: 'update', id: target.id, outcome: updateRecord(tx, def, target.id, fields) };
+  const refused = apiWriteRefusal(def, 'update');
+  return { kind: 'update', id: target.id, outcome: refused ? { id: target.id, errors: [refused] } : updateRecord(tx, def, target.id, fields) };
 }
 
 function remove(call: RestCall): Response {

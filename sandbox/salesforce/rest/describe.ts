@@ -107,7 +107,7 @@ export function describeField(f: FieldDef): Record<string, unknown> {
     aggregatable: f.type !== 'textarea',
     autoNumber: f.autoNumber,
     byteLength: textual ? f.length * 3 : 0,
-    calculated: f.calculated || !!f.derive,
+    calculated: f.calculated,
     cascadeDelete: f.deleteConstraint === 'Cascade' && f.type === 'reference',
     caseSensitive: false,
     createable: f.createable,

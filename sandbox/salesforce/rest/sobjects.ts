@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Response } from '../../common/server.ts';
-import { deleteRecord, insertRecord, updateRecord, writeContext } from '../dml.ts';
+import { apiWriteRefusal, deleteRecord, insertRecord, updateRecord, writeContext } from '../dml.ts';
 import { SfError, SfRequestError, methodNotAllowed, notFound } from '../errors.ts';
 import { keyPrefixOf, normalizeId } from '../ids.ts';
 import type { FieldDef, ObjectDef } from '../schema.ts';
@@ -49,8 +49,9 @@ function bodyObject(call: RestCall): Record<string, unknown> {
 }
 
 function create(call: RestCall, def: ObjectDef): Response {
-  if (!def.createable) return errorResponse(methodNotAllowed('POST', ['GET', 'HEAD']));
   const input = bodyObject(call);
+  const refused = apiWriteRefusal(def, 'create');
+  if (refused) return dmlOutcomeResponse({ errors: [refused] });
   const tx = call.core.store.begin(call.userId, call.changeOrigin);
   const outcome = insertRecord(tx, def, input);
   if (outcome.errors.length) return dmlOutcomeResponse(outcome);

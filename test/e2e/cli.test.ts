@@ -1,0 +1,129 @@
+/**
+ * The CLI and the sandbox manifest are public contracts: run them as a user would, in separate
+ * processes, and use the manifest with the vendors' own clients.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, type SandboxManifest } from '../../sandbox/index.ts';
+import { salesforceAdmin, graphClient, eventually } from '../support/clients.ts';
+
+const BIN = path.join(REPO_ROOT, 'companion/bin/syncline.mjs');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], cwd = REPO_ROOT): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += String(c)));
+  child.stderr!.on('data', (c) => (err += String(c)));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+test('help lists every command; bad usage exits 2 with a one-line reason', async () => {
+  const help = run(['help']);
+  assert.equal(await help.exit, 0);
+  for (const cmd of ['start', 'status', 'sandbox', 'demo']) assert.match(help.stdout(), new RegExp(`syncline ${cmd}`));
+  const unknown = run(['frobnicate']);
+  assert.equal(await unknown.exit, 2);
+  assert.match(unknown.stderr(), /unknown command "frobnicate"/);
+  const noConfig = run(['start']);
+  assert.equal(await noConfig.exit, 2);
+  assert.match(noConfig.stderr(), /start needs --config FILE/);
+  const badNumber = run(['demo', '--users', 'many']);
+  assert.equal(await badNumber.exit, 2);
+  assert.match(badNumber.stderr(), /--users must be a whole number/);
+});
+
+test('an invalid config file is refused with exit 2 and the key named', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
+  const file = path.join(dir, 'syncline.json');
+  fs.writeFileSync(file, JSON.stringify({ salesforce: { instanceUrl: 'https://x.my.salesforce.com' }, microsoft: {} }));
+  const r = run(['start', '--config', file]);
+  assert.equal(await r.exit, 2);
+  assert.match(r.stderr(), /salesforce\.loginUrl/);
+  assert.match(r.stderr(), /microsoft\.tenantId/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('sandbox --manifest, then start --config from it, then status: the documented contract works across processes', { timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
+  const manifestFile = path.join(dir, 'manifest.json');
+  const sandbox = run(['sandbox', '--manifest', manifestFile, '--dir', path.join(dir, 'sb'), '--users', '2', '--contacts', '3']);
+  let companion: Run | undefined;
+  try {
+    await eventually('the manifest', () => fs.existsSync(manifestFile), 60_000);
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as SandboxManifest;
+    // Every key the README documents.
+    for (const k of ['instanceUrl', 'loginUrl', 'apiVersion', 'adminAccessToken', 'clientId', 'privateKeyFile', 'integrationUsername', 'users'] as const) assert.ok(manifest.salesforce[k], `salesforce.${k}`);
+    for (const k of ['tenantId', 'authority', 'tokenEndpoint', 'graphUrl', 'clientId', 'clientSecret', 'authorityMetadataFile'] as const) assert.ok(manifest.microsoft[k], `microsoft.${k}`);
+    assert.equal(manifest.salesforce.users.length, 2);
+    assert.ok(fs.existsSync(manifest.companionConfig));
+    assert.equal(fs.statSync(manifestFile).mode & 0o077, 0, 'the manifest holds credentials: owner-only');
+
+    // The manifest is enough for the vendors' clients.
+    const users = await salesforceAdmin(manifest).query<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${manifest.salesforce.users[0]!.username}'`);
+    assert.equal(users.records[0]!.Id, manifest.salesforce.users[0]!.id);
+    const graph = graphClient(manifest);
+    const me = await graph.request('GET', `/users/${encodeURIComponent(manifest.salesforce.users[0]!.email)}`);
+    assert.equal(me.status, 200);
+
+    companion = run(['start', '--config', manifest.companionConfig]);
+    const status = await eventually(
+      'both users synced, as seen by `syncline status --json`',
+      async () => {
+        const s = run(['status', '--config', manifest.companionConfig, '--json']);
+        if ((await s.exit) !== 0) return undefined;
+        const report = JSON.parse(s.stdout()) as { users: Array<{ email?: string; state: string; contactsLinked: number }> };
+        return report.users.length === 2 && report.users.every((u) => u.state === 'idle' && u.contactsLinked >= 3) ? report : undefined;
+      },
+      60_000,
+    );
+    assert.deepEqual(status.users.map((u) => u.email).sort(), manifest.salesforce.users.map((u) => u.email).sort());
+    const table = run(['status', '--config', manifest.companionConfig]);
+    assert.equal(await table.exit, 0);
+    assert.match(table.stdout(), /USER\s+STATE\s+LAST → MAILBOX\s+LAST → SALESFORCE\s+LINKED\s+FAILED\s+LAST ERROR/);
+
+    companion.child.kill('SIGTERM');
+    assert.equal(await companion.exit, 0, companion.stderr());
+    companion = undefined;
+    // With the companion stopped, status reads the store directly.
+    const offline = run(['status', '--config', manifest.companionConfig, '--json']);
+    assert.equal(await offline.exit, 0, offline.stderr());
+    assert.equal((JSON.parse(offline.stdout()) as { users: unknown[] }).users.length, 2);
+  } finally {
+    companion?.child.kill('SIGTERM');
+    sandbox.child.kill('SIGTERM');
+    assert.equal(await sandbox.exit, 0, sandbox.stderr());
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sandbox --faults: a malformed faults file is refused with the rule named', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
+  const faults = path.join(dir, 'faults.json');
+  fs.writeFileSync(faults, JSON.stringify({ microsoft: [{ match: '(', status: 429 }] }));
+  const r = run(['sandbox', '--dir', path.join(dir, 'sb'), '--faults', faults]);
+  assert.equal(await r.exit, 2);
+  assert.match(r.stderr(), /microsoft\.0\.match: match must be a valid regular expression/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('demo --once (the README quick start) converges, shows a live round trip and exits 0', { timeout: 150_000 }, async () => {
+  const r = run(['demo', '--once', '--users', '2', '--contacts', '3']);
+  assert.equal(await r.exit, 0, r.stdout() + r.stderr());
+  assert.match(r.stdout(), /converged in/);
+  assert.match(r.stdout(), /Salesforce edit \(Title\) reached the mailbox/);
+  assert.match(r.stdout(), /mailbox edit reached Salesforce/);
+  assert.match(r.stdout(), /API requests served: Salesforce \d+, Microsoft Graph \d+/);
+});
