@@ -12,6 +12,7 @@ const rule = z
     status: z.number().int().min(400).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     drop: z.boolean().optional(),
+    dropResponse: z.boolean().optional(),
   })
   .strict()
   .refine((r) => r.match === undefined || isRegExp(r.match), { message: 'match must be a valid regular expression', path: ['match'] });

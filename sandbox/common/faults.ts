@@ -15,8 +15,10 @@ export interface FaultRule {
   /** 429 gets a Retry-After of retryAfterSeconds (default 1); 5xx gets the vendor's error body. */
   status?: number;
   retryAfterSeconds?: number;
-  /** Destroy the socket without answering. */
+  /** Destroy the socket without answering (the request is not carried out). */
   drop?: boolean;
+  /** Carry the request out, then destroy the socket instead of answering: the client can't know it worked. */
+  dropResponse?: boolean;
 }
 
 export interface FaultDecision {
@@ -24,6 +26,7 @@ export interface FaultDecision {
   status?: number;
   retryAfterSeconds?: number;
   drop: boolean;
+  dropResponse: boolean;
 }
 
 export class FaultInjector {
@@ -54,7 +57,7 @@ export class FaultInjector {
 
   decide(method: string, path: string): FaultDecision {
     const key = `${method.toUpperCase()} ${path}`;
-    const out: FaultDecision = { latencyMs: 0, drop: false };
+    const out: FaultDecision = { latencyMs: 0, drop: false, dropResponse: false };
     for (const rule of this.rules) {
       if (rule.re && !rule.re.test(key)) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
@@ -62,6 +65,7 @@ export class FaultInjector {
       rule.fired++;
       out.latencyMs += rule.latencyMs ?? 0;
       if (rule.drop) out.drop = true;
+      if (rule.dropResponse) out.dropResponse = true;
       if (rule.status !== undefined && out.status === undefined) {
         out.status = rule.status;
         out.retryAfterSeconds = rule.retryAfterSeconds;

@@ -83,6 +83,10 @@ export async function startEmulatorServer(
             out = opts.faultBody(500);
           }
           out ??= opts.faultBody(404);
+          if (fault.dropResponse) {
+            raw.socket.destroy();
+            return;
+          }
         }
         send(res, out);
       })();

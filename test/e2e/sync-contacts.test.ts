@@ -188,6 +188,26 @@ test('throttling (429) and server errors (5xx) injected on both sides: still con
   assert.equal(inSf.length, inMb.length);
 });
 
+test('a create whose answer is lost (carried out, connection dropped) is adopted, not duplicated', async () => {
+  const user = rep();
+  const folders = await graph.request('GET', `/users/${encodeURIComponent(user.email)}/contactFolders`);
+  const folderId = folders.body.value.find((f: { displayName: string }) => f.displayName === 'Salesforce_Sync').id;
+  await converge();
+  sandbox.graph.faults.add({ match: '\\$batch', dropResponse: true, count: 1 });
+  sandbox.org.faults.add({ match: 'composite/sobjects', dropResponse: true, count: 1 });
+  await sf.sobject('Contact').create({ OwnerId: user.id, LastName: 'LostAnswerSf', Email: 'lost.answer.sf@client.example' });
+  await graph.request('POST', `/users/${encodeURIComponent(user.email)}/contactFolders/${folderId}/contacts`, { surname: 'LostAnswerMb', emailAddresses: [{ address: 'lost.answer.mb@client.example' }] });
+  await eventually('both injected drops hit', () => sandbox.graph.faults.firedCount() === 1 && sandbox.org.faults.firedCount() === 1, 30_000);
+  sandbox.graph.faults.clear();
+  sandbox.org.faults.clear();
+  await converge();
+  const mb = sandbox.graph.contacts(user.email) as Array<{ emailAddresses?: Array<{ address?: string }> }>;
+  assert.equal(mb.filter((c) => c.emailAddresses?.[0]?.address === 'lost.answer.sf@client.example').length, 1, 'exactly one copy in the mailbox');
+  assert.equal(sfContactsOf(user.id).filter((c) => c.Email === 'lost.answer.mb@client.example').length, 1, 'exactly one copy in Salesforce');
+  const links = await app!.store.contactLinks(user.id);
+  assert.equal(links.length, sfContactsOf(user.id).length, 'every Salesforce contact is linked once');
+});
+
 test('reset: forgetting a user\'s links re-pairs everything without creating duplicates', async () => {
   const user = rep();
   const beforeSf = sfContactsOf(user.id).length;

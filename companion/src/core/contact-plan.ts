@@ -154,12 +154,7 @@ class PlanContext {
 
     const sfHash = sfItem ? this.hashes(sfItem.data) : undefined;
     const mbHash = mbItem ? this.hashes(mbItem.data) : undefined;
-    const agreed: Record<string, string> = {};
-    const setMb: Partial<ContactFields> = {};
-    const setSf: Partial<ContactFields> = {};
-    const agreedMb: Record<string, string> = {};
-    const agreedSf: Record<string, string> = {};
-    const conflicts: FieldConflict[] = [];
+    const merge = new FieldMerge(this.toMb, this.toSf);
 
     for (const f of CONTACT_FIELDS) {
       const inMb = this.holdsInMailbox(f);
@@ -167,40 +162,17 @@ class PlanContext {
       const sfChanged = sfHash !== undefined && sfHash[f] !== old;
       const mbChanged = inMb && mbHash !== undefined && mbHash[f] !== old;
       if (!sfChanged && !mbChanged) continue;
-      if (sfChanged && mbChanged && sfHash![f] === mbHash![f]) {
-        agreed[f] = sfHash![f]!;
+      // Both moved to the same value, or a Salesforce-only field changed: nothing to send.
+      if (!inMb || (sfChanged && mbChanged && sfHash![f] === mbHash![f])) {
+        merge.agreed[f] = sfHash![f]!;
         continue;
       }
-      let from: 'salesforce' | 'mailbox';
-      if (sfChanged && mbChanged) {
-        from = this.winner();
-        conflicts.push({ field: f, winner: from });
-      } else {
-        from = sfChanged ? 'salesforce' : 'mailbox';
-      }
-      if (from === 'salesforce') {
-        if (!inMb) agreed[f] = sfHash![f]!;
-        else if (this.toMb) {
-          assign(setMb, f, sfItem!.data[f]);
-          agreedMb[f] = sfHash![f]!;
-        }
-      } else if (this.toSf) {
-        assign(setSf, f, mbItem!.data[f]);
-        agreedSf[f] = mbHash![f]!;
-      }
+      const from = sfChanged && mbChanged ? merge.conflict(f, this.winner()) : sfChanged ? 'salesforce' : 'mailbox';
+      if (from === 'salesforce') merge.copy('salesforce', f, sfItem!.data[f], sfHash![f]!);
+      else merge.copy('mailbox', f, mbItem!.data[f], mbHash![f]!);
     }
 
-    const pair: PairPlan = {
-      ...base,
-      sfVersion: sfItem?.version,
-      mbVersion: mbItem?.version,
-      agreed,
-      conflicts,
-      reason: 'changed',
-    };
-    if (Object.keys(setMb).length > 0) pair.toMailbox = { op: 'update', set: setMb, version: mbItem?.version ?? link.mbVersion, agreed: agreedMb };
-    if (Object.keys(setSf).length > 0) pair.toSalesforce = { op: 'update', set: setSf, agreed: agreedSf };
-    return pair;
+    return merge.into({ ...base, sfVersion: sfItem?.version, mbVersion: mbItem?.version, reason: 'changed' }, mbItem?.version ?? link.mbVersion);
   }
 
   /** One side deleted the item; the other may have changed it since the last sync. */
@@ -278,48 +250,61 @@ class PlanContext {
     const mbHash = this.hashes(mbItem.data);
     const sfNorm = normaliseContact(sfItem.data);
     const mbNorm = normaliseContact(mbItem.data);
-    const agreed: Record<string, string> = {};
-    const setMb: Partial<ContactFields> = {};
-    const setSf: Partial<ContactFields> = {};
-    const agreedMb: Record<string, string> = {};
-    const agreedSf: Record<string, string> = {};
-    const conflicts: FieldConflict[] = [];
+    const merge = new FieldMerge(this.toMb, this.toSf);
     for (const f of CONTACT_FIELDS) {
       if (!this.holdsInMailbox(f) || sfHash[f] === mbHash[f]) {
-        agreed[f] = sfHash[f]!;
+        merge.agreed[f] = sfHash[f]!;
         continue;
       }
       const sfHas = sfNorm[f] !== undefined;
       const mbHas = mbNorm[f] !== undefined;
-      let from: 'salesforce' | 'mailbox';
-      if (sfHas && mbHas) {
-        from = this.winner();
-        conflicts.push({ field: f, winner: from });
-      } else {
-        from = sfHas ? 'salesforce' : 'mailbox';
-      }
-      if (from === 'salesforce' && this.toMb) {
-        assign(setMb, f, sfItem.data[f]);
-        agreedMb[f] = sfHash[f]!;
-      } else if (from === 'mailbox' && this.toSf) {
-        assign(setSf, f, mbItem.data[f]);
-        agreedSf[f] = mbHash[f]!;
-      }
+      const from = sfHas && mbHas ? merge.conflict(f, this.winner()) : sfHas ? 'salesforce' : 'mailbox';
       // A difference the direction forbids resolving stays un-agreed, so a later change on the sending side still flows.
+      if (from === 'salesforce') merge.copy('salesforce', f, sfItem.data[f], sfHash[f]!);
+      else merge.copy('mailbox', f, mbItem.data[f], mbHash[f]!);
     }
-    const pair: PairPlan = {
-      sfId: sfItem.id,
-      mbId: mbItem.id,
-      sfVersion: sfItem.version,
-      mbVersion: mbItem.version,
-      agreed,
-      conflicts,
-      unlink: false,
-      reason: 'paired',
-    };
-    if (Object.keys(setMb).length > 0) pair.toMailbox = { op: 'update', set: setMb, version: mbItem.version, agreed: agreedMb };
-    if (Object.keys(setSf).length > 0) pair.toSalesforce = { op: 'update', set: setSf, agreed: agreedSf };
-    return pair;
+    return merge.into(
+      { sfId: sfItem.id, mbId: mbItem.id, sfVersion: sfItem.version, mbVersion: mbItem.version, unlink: false, reason: 'paired' },
+      mbItem.version,
+    );
+  }
+}
+
+/** Collects, field by field, what a pair agrees on and what each side must be sent; then becomes a PairPlan. */
+class FieldMerge {
+  readonly agreed: Record<string, string> = {};
+  private readonly setMb: Partial<ContactFields> = {};
+  private readonly setSf: Partial<ContactFields> = {};
+  private readonly agreedMb: Record<string, string> = {};
+  private readonly agreedSf: Record<string, string> = {};
+  private readonly conflicts: FieldConflict[] = [];
+
+  constructor(
+    private readonly toMb: boolean,
+    private readonly toSf: boolean,
+  ) {}
+
+  conflict(field: ContactField, winner: 'salesforce' | 'mailbox'): 'salesforce' | 'mailbox' {
+    this.conflicts.push({ field, winner });
+    return winner;
+  }
+
+  /** Copies a field from one side to the other when the direction lets it flow. */
+  copy(from: 'salesforce' | 'mailbox', f: ContactField, value: ContactFields[ContactField], hash: string): void {
+    if (from === 'salesforce' && this.toMb) {
+      assign(this.setMb, f, value);
+      this.agreedMb[f] = hash;
+    } else if (from === 'mailbox' && this.toSf) {
+      assign(this.setSf, f, value);
+      this.agreedSf[f] = hash;
+    }
+  }
+
+  into(pair: Omit<PairPlan, 'agreed' | 'conflicts' | 'toMailbox' | 'toSalesforce'>, mbVersion: string | undefined): PairPlan {
+    const out: PairPlan = { ...pair, agreed: this.agreed, conflicts: this.conflicts };
+    if (Object.keys(this.setMb).length > 0) out.toMailbox = { op: 'update', set: this.setMb, version: mbVersion, agreed: this.agreedMb };
+    if (Object.keys(this.setSf).length > 0) out.toSalesforce = { op: 'update', set: this.setSf, agreed: this.agreedSf };
+    return out;
   }
 }
 

@@ -111,7 +111,7 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
 
   const errors: ItemErrorRow[] = [];
   const now = clock.now().toISOString();
-  const { upserts, removals, retryMailbox, retrySalesforceIds } = settle(deps, userId, plan.pairs, writes, errors, now);
+  const { upserts, removals, retryMailbox, retrySalesforceIds, relist } = settle(deps, userId, plan.pairs, writes, errors, now);
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
   outcome.conflicts = plan.pairs.reduce((n, p) => n + p.conflicts.length, 0);
   for (const pair of plan.pairs) {
@@ -123,8 +123,10 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   for (const [id, warnings] of Object.entries(delta.warnings)) errors.push(...warningRows(userId, 'mailbox', id, warnings, now));
 
   await store.saveContactLinks(upserts, removals);
-  if (!retryMailbox) await store.setCursor(deltaCursorName, delta.cursor);
-  if (salesforceFull && retrySalesforceIds.size === 0) await store.setCursor(cursorNames.salesforceContactsListed(userId), 'yes');
+  if (relist.has('mailbox')) await store.setCursor(deltaCursorName, undefined);
+  else if (!retryMailbox) await store.setCursor(deltaCursorName, delta.cursor);
+  if (relist.has('salesforce')) await store.setCursor(cursorNames.salesforceContactsListed(userId), undefined);
+  else if (salesforceFull && retrySalesforceIds.size === 0) await store.setCursor(cursorNames.salesforceContactsListed(userId), 'yes');
   const processed = pendingIds.filter((id) => !retrySalesforceIds.has(id));
   if (processed.length > 0) await store.clearPendingSalesforceIds(userId, processed);
   if (retrySalesforceIds.size > 0) await store.addPendingSalesforceIds(userId, [...retrySalesforceIds]);
@@ -247,6 +249,12 @@ interface Settlement {
   retryMailbox: boolean;
   /** Salesforce ids to look at again next pass (retryable failures on Salesforce-originated changes). */
   retrySalesforceIds: Set<string>;
+  /**
+   * Sides where a create failed in a way that may have created the item after all (timeout,
+   * dropped connection). The next pass lists that side in full, so pairing by e-mail and name
+   * adopts such an orphan instead of creating it a second time.
+   */
+  relist: Set<Target>;
 }
 
 /** Turns write results into the links to store: agreed hashes move only for writes that succeeded. */
@@ -258,7 +266,7 @@ function settle(
   errors: ItemErrorRow[],
   now: string,
 ): Settlement {
-  const out: Settlement = { upserts: [], removals: [], retryMailbox: false, retrySalesforceIds: new Set() };
+  const out: Settlement = { upserts: [], removals: [], retryMailbox: false, retrySalesforceIds: new Set(), relist: new Set() };
   const absentHashes = hashContactFields({}, deps.salt);
   const byPair = new Map<PairPlan, PendingWrite[]>();
   for (const w of writes) byPair.set(w.pair, [...(byPair.get(w.pair) ?? []), w]);
@@ -293,6 +301,7 @@ function settle(
         if (error.retryable) {
           if (sourceSide === 'mailbox') out.retryMailbox = true;
           else if (sourceId) out.retrySalesforceIds.add(sourceId);
+          if (w.op.op === 'create') out.relist.add(w.target);
         }
         if (w.op.op === 'delete') deleteFailed = true;
         if (w.op.op === 'create') createFailed = true;

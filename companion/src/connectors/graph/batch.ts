@@ -114,7 +114,9 @@ async function sendChain(deps: BatchDeps, mailbox: string, ops: BatchOp[], chunk
   const all = (out: BatchOutcome) => new Map(chunk.map((i) => [i, out]));
   let res;
   try {
-    res = await deps.graph.call(mailbox, '/$batch', { method: 'POST', body: { requests } });
+    // A batch that creates must not be sent again after a dropped connection or a 5xx that may have run it.
+    const creates = chunk.some((i) => ops[i]!.method === 'POST');
+    res = await deps.graph.call(mailbox, '/$batch', { method: 'POST', body: { requests }, idempotent: !creates });
   } catch (err) {
     if (!(err instanceof HttpNetworkError)) throw err;
     return all({ status: 0, headers: {}, body: { error: { code: 'NetworkError' } }, outer: true });

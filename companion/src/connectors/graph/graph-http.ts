@@ -13,6 +13,8 @@ export interface GraphCallInit {
   headers?: Record<string, string>;
   /** Preferences sent beside the immutable-id one, e.g. `odata.maxpagesize=100`. */
   prefer?: string[];
+  /** false when the call must not run twice (it creates items); see HttpRequestInit.idempotent. */
+  idempotent?: boolean;
 }
 
 export interface GraphHttp {
@@ -62,7 +64,7 @@ export function createGraphHttp(graphUrl: string, http: HttpClient): GraphHttp {
         body = JSON.stringify(init.body);
       }
       // One key per mailbox however the caller spells it: the limit is per mailbox.
-      return http.request(mailbox.toLowerCase(), resolve(target), { method: init.method ?? 'GET', headers, body });
+      return http.request(mailbox.toLowerCase(), resolve(target), { method: init.method ?? 'GET', headers, body, idempotent: init.idempotent });
     },
   };
 }

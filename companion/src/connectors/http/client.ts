@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Log } from '../../ports/log.ts';
 import { KeyedLimiter } from './limiter.ts';
 import {
+  NOT_EXECUTED_STATUSES,
   RETRYABLE_STATUSES,
   backoffDelay,
   isTransientNetworkError,
@@ -66,6 +67,12 @@ export interface HttpRequestInit {
   headers?: Record<string, string>;
   /** Always a string: a buffered body can be sent again on retry. */
   body?: string;
+  /**
+   * false for a request that must not be carried out twice (a create): it is then retried only
+   * when the service certainly did not run it (429, 503, connection refused), never after a
+   * dropped connection, a timeout, or a 500/502/504. Default true.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpClient {
@@ -162,7 +169,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       } catch (err) {
         release();
         if (closing.signal.aborted) throw new Error('HTTP client is closed', { cause: err });
-        const transient = isTransientNetworkError(err);
+        const transient = isTransientNetworkError(err, init.idempotent === false);
         const reason = describeNetworkError(err);
         if (!transient || attempt >= maxAttempts) {
           log('warn', 'http request failed', { ...where, attempt, reason });
@@ -184,7 +191,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         continue;
       }
 
-      if (!RETRYABLE_STATUSES.has(res.status) || attempt >= maxAttempts) {
+      const retryable = init.idempotent === false ? NOT_EXECUTED_STATUSES.has(res.status) : RETRYABLE_STATUSES.has(res.status);
+      if (!retryable || attempt >= maxAttempts) {
         log('debug', 'http response', { ...where, status: res.status, attempt });
         return res;
       }

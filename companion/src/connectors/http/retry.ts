@@ -33,6 +33,15 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
   return Math.round(step / 2 + random() * (step / 2));
 }
 
+/**
+ * Statuses that say the request was not carried out, so even a request that must not run twice
+ * (a create) may be sent again. A 500, 502 or 504 may come after the work was done.
+ */
+export const NOT_EXECUTED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/** Connection failures that happen before the request could have reached the service. */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -53,15 +62,16 @@ const TRANSIENT_MESSAGE = /socket hang up|fetch failed|other side closed|network
  * transient code retries, any other code (ENOTFOUND, a certificate error) does not, and only
  * a chain without codes falls back to the message.
  */
-export function isTransientNetworkError(err: unknown): boolean {
+export function isTransientNetworkError(err: unknown, notSentOnly = false): boolean {
   const chain: Array<{ code?: unknown; name?: unknown; message?: unknown }> = [];
   for (let e: unknown = err; e !== null && typeof e === 'object' && chain.length < 5; ) {
     const link = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
     chain.push(link);
     e = link.cause;
   }
-  if (chain.some((e) => e.name === 'TimeoutError')) return true;
   const codes = chain.map((e) => e.code).filter((c): c is string => typeof c === 'string');
+  if (notSentOnly) return codes.some((c) => NOT_SENT_CODES.has(c));
+  if (chain.some((e) => e.name === 'TimeoutError')) return true;
   if (codes.length > 0) return codes.some((c) => TRANSIENT_CODES.has(c));
   return chain.some((e) => typeof e.message === 'string' && TRANSIENT_MESSAGE.test(e.message));
 }
