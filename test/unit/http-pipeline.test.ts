@@ -269,3 +269,25 @@ test('close aborts waits and refuses new requests', async () => {
   http.close();
   await assert.rejects(http.request('mb', 'https://graph.test/x'), /closed/);
 });
+
+test('a non-idempotent request (a create) is not sent again after it may have run', async () => {
+  for (const ambiguous of [{ status: 500 }, { status: 502 }, { status: 504 }] as Reply[]) {
+    const { fetch, calls } = scriptedFetch([ambiguous, { status: 200 }]);
+    const { http } = client(fetch);
+    const res = await http.request('mb', 'https://graph.example/v1.0/$batch', { method: 'POST', body: '{}', idempotent: false });
+    assert.equal(res.status, (ambiguous as { status: number }).status);
+    assert.equal(calls.length, 1);
+  }
+  const dropped = scriptedFetch([netError('ECONNRESET'), { status: 200 }]);
+  await assert.rejects(client(dropped.fetch).http.request('mb', 'https://graph.example/v1.0/$batch', { method: 'POST', body: '{}', idempotent: false }), HttpNetworkError);
+  assert.equal(dropped.calls.length, 1);
+});
+
+test('a non-idempotent request is still retried when the service certainly did not run it', async () => {
+  const { fetch, calls } = scriptedFetch([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 503 }, netError('ECONNREFUSED'), { status: 200 }]);
+  const { http, sleeps } = client(fetch);
+  const res = await http.request('mb', 'https://graph.example/v1.0/$batch', { method: 'POST', body: '{}', idempotent: false });
+  assert.equal(res.status, 200);
+  assert.equal(calls.length, 4);
+  assert.equal(sleeps[0], 1000);
+});
