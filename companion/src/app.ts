@@ -17,6 +17,7 @@ import { createJobQueue } from './queue/pgboss-queue.ts';
 import { syncUserContacts, type ContactSyncOutcome } from './engine/contact-sync.ts';
 import { reconcileAll, routeContactChange } from './engine/contact-changes.ts';
 import { cursorNames, SALT_META_KEY } from './engine/cursors.ts';
+import { StatusPublisher } from './engine/status-publisher.ts';
 import type { SyncUser, Subscription } from './ports/salesforce.ts';
 import type { StateStore, JobQueue } from './ports/state.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
@@ -108,6 +109,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
     conflictPolicy: config.sync.conflictPolicy,
   };
 
+  const statusPublisher = new StatusPublisher({ salesforce, store, clock, log, refreshMs: config.sync.statusRefreshSeconds * 1000 });
+  let publishTimer: NodeJS.Timeout | undefined;
+  // Passes finish in bursts (every user on each poll); one upsert call after the burst covers them all.
+  const schedulePublish = () => {
+    publishTimer ??= setTimeout(() => {
+      publishTimer = undefined;
+      void statusPublisher.flush();
+    }, 1000);
+  };
+  events.on('pass', schedulePublish);
+  events.on('passFailed', schedulePublish);
+
   await queue.start();
   await queue.work(async (userId) => {
     const user = users.get(userId);
@@ -184,8 +197,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     stop: async () => {
       clearInterval(pollTimer);
       clearInterval(usersTimer);
+      clearTimeout(publishTimer);
       await subscription.close();
       await queue.stop();
+      await statusPublisher.flush();
       await salesforce.close();
       await mailbox.close();
       await store.close();

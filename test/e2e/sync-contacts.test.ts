@@ -64,6 +64,18 @@ test('initial sync: every contact exists on both sides, the e-mail match is pair
     const sfMatched = inSf.find((c) => String(c.Email).toLowerCase() === String(matched?.emailAddresses?.[0]?.address).toLowerCase());
     assert.equal(sfMatched?.MobilePhone, '+1 555 0199', 'the mailbox-only field of the paired contact reached Salesforce');
   }
+  // Admins see the same status in Salesforce: one Sync_User_Status__c per rep.
+  const statuses = await eventually('status records in Salesforce', () => {
+    const rows = sandbox.org.records('Sync_User_Status__c');
+    return rows.length === sandbox.seeded.users.length && rows.every((r) => r.State__c === 'Idle') ? rows : undefined;
+  });
+  for (const user of sandbox.seeded.users) {
+    const r = statuses.find((x) => x.User__c === user.id)!;
+    assert.equal(r.User_Key__c, user.id);
+    assert.equal(r.Contacts_Synced__c, 8);
+    assert.equal(r.Contacts_Failed__c, 0);
+    assert.ok(r.Last_Sync_To_Mailbox__c && r.Last_Sync_To_Salesforce__c);
+  }
 });
 
 test('Salesforce → mailbox: create, update, delete made with jsforce show up in the mailbox', async () => {
@@ -111,6 +123,10 @@ test('a contact Salesforce rejects is reported for that contact only; the others
   const base = `/users/${encodeURIComponent(user.email)}/contactFolders/${folderId}/contacts`;
   const bad = await graph.request('POST', base, { givenName: 'NoSurname', emailAddresses: [{ address: 'nosurname@client.example' }] });
   const good = await graph.request('POST', base, { givenName: 'Has', surname: 'Surname', emailAddresses: [{ address: 'has.surname@client.example' }] });
+  const longTitle = 'Senior Vice President of Strategic Partnerships and Channel Alliances for Europe, the Middle East, Africa and the Asia-Pacific Region';
+  const tooLong = await graph.request('POST', base, { givenName: 'Long', surname: 'Title', jobTitle: longTitle, emailAddresses: [{ address: 'long.title@client.example' }] });
+  assert.ok(longTitle.length > 128, 'longer than Contact.Title allows');
+  assert.equal(tooLong.status, 201);
   assert.equal(bad.status, 201);
   assert.equal(good.status, 201);
   await eventually('the good contact in Salesforce', () => sfContactsOf(user.id).find((c) => c.Email === 'has.surname@client.example'));
@@ -121,17 +137,31 @@ test('a contact Salesforce rejects is reported for that contact only; the others
   assert.ok(!errors[0]!.message.includes('NoSurname'), 'the error names the field, not the contact content');
   const status = await app!.store.getUserStatus(user.id);
   assert.ok(status && status.contactsFailed >= 1);
+  await eventually('the failure visible in Sync_User_Status__c', () => {
+    const r = sandbox.org.records('Sync_User_Status__c').find((x) => x.User__c === user.id);
+    return r && Number(r.Contacts_Failed__c) >= 2 && typeof r.Last_Error_Code__c === 'string' && r.State__c === 'Idle';
+  });
   assert.ok(!sfContactsOf(user.id).some((c) => c.Email === 'nosurname@client.example'));
+  const tooLongErrors = await eventually('the over-long field error', async () => (await app!.store.itemErrors(user.id)).filter((e) => e.itemId === tooLong.body.id));
+  assert.equal(tooLongErrors[0]!.code, 'STRING_TOO_LONG');
+  assert.deepEqual(tooLongErrors[0]!.fields, ['Title']);
+  assert.ok(!tooLongErrors[0]!.message.includes('Strategic'), 'the value is not echoed');
+  assert.ok(!sfContactsOf(user.id).some((c) => c.Email === 'long.title@client.example'));
 
   // Fixing it in the mailbox clears the error and syncs it.
   await graph.request('PATCH', `/users/${encodeURIComponent(user.email)}/contacts/${bad.body.id}`, { surname: 'Fixed' });
   await eventually('the fixed contact in Salesforce', () => sfContactsOf(user.id).find((c) => c.Email === 'nosurname@client.example' && c.LastName === 'Fixed'));
   await eventually('the error gone', async () => !(await app!.store.itemErrors(user.id)).some((e) => e.itemId === bad.body.id));
+  // Deleting the other one in the mailbox clears its error too.
+  await graph.request('DELETE', `/users/${encodeURIComponent(user.email)}/contacts/${tooLong.body.id}`);
+  await eventually('the over-long contact\'s error gone', async () => !(await app!.store.itemErrors(user.id)).some((e) => e.itemId === tooLong.body.id));
+  assert.equal((await app!.store.getUserStatus(user.id))?.contactsFailed, 0);
 });
 
 test('no echo loop: once converged, idling writes nothing on either side', async () => {
   await converge();
-  const sfWrites = () => sandbox.org.counter.total((k) => /^(POST|PATCH|DELETE) .*\/(composite\/sobjects|sobjects\/)/.test(k));
+  // Contact writes only: the status mirror (Sync_User_Status__c) is not sync traffic.
+  const sfWrites = () => sandbox.org.counter.total((k) => /^(POST|PATCH|DELETE) .*\/(composite\/sobjects|sobjects\/)/.test(k) && !k.includes('Sync_User_Status__c'));
   const beforeSf = sfWrites();
   const beforeMb = sandbox.graph.writeCount();
   // Several poll cycles (1 s each) with CDC live.

@@ -22,7 +22,7 @@ test('a minimal config gets the documented defaults', () => {
   assert.equal(c.salesforce.apiVersion, '61.0');
   assert.equal(c.microsoft.graphUrl, 'https://graph.microsoft.com/v1.0');
   assert.equal(c.microsoft.contactFolderName, 'Salesforce_Sync');
-  assert.deepEqual(c.sync, { pollIntervalSeconds: 30, usersRefreshSeconds: 300, clientId: 'syncline', conflictPolicy: 'salesforce_wins', workers: 4 });
+  assert.deepEqual(c.sync, { pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', conflictPolicy: 'salesforce_wins', workers: 4 });
   assert.equal(c.log.level, 'info');
   assert.equal(c.databaseUrl, undefined);
 });

@@ -140,13 +140,15 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   outcome.linked = linkedNow.length;
   outcome.failures = errors.filter((e) => e.code !== 'unresolved').length;
   const direction = user.configuration.contacts.direction;
-  const lastFailure = errors.find((e) => e.code !== 'unresolved');
+  // The newest error still standing, not just this pass's: a quiet pass must not hide an unfixed contact.
+  const standing = allErrors.filter((e) => e.code !== 'unresolved');
+  const lastFailure = standing.reduce<ItemErrorRow | undefined>((a, e) => (!a || e.at >= a.at ? e : a), undefined);
   await saveStatus(deps, userId, previous, {
     state: retryMailbox || retrySalesforceIds.size > 0 ? 'error' : 'idle',
     lastSyncToMailbox: direction !== 'mailbox_to_salesforce' ? now : previous?.lastSyncToMailbox,
     lastSyncToSalesforce: direction !== 'salesforce_to_mailbox' ? now : previous?.lastSyncToSalesforce,
     contactsLinked: linkedNow.length,
-    contactsFailed: allErrors.filter((e) => e.code !== 'unresolved').length,
+    contactsFailed: standing.length,
     lastErrorCode: lastFailure?.code,
     lastError: lastFailure?.message,
   });

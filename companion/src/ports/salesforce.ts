@@ -1,5 +1,6 @@
 import type { ContactFields, MappingWarning } from '../core/contact.ts';
 import type { SideItem, WriteResult } from './items.ts';
+import type { UserStatusRow } from './state.ts';
 
 import type { Direction } from '../core/sync-types.ts';
 export type { Direction };
@@ -64,6 +65,8 @@ export interface SalesforcePort {
   createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<WriteResult[]>;
   updateContacts(asUserId: string, items: ContactUpdate[]): Promise<WriteResult[]>;
   deleteContacts(asUserId: string, ids: string[]): Promise<WriteResult[]>;
+  /** Upserts one Sync_User_Status__c per user (ids, states, counts, error codes — no content). */
+  publishUserStatus(rows: UserStatusRow[]): Promise<WriteResult[]>;
   /**
    * Subscribe to /data/ContactChangeEvent. replayFrom: a stored replay id, or -1 (new only), -2 (all retained).
    * onEvent is awaited before the next event; the caller persists the replay id after it resolves.

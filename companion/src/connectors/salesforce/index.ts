@@ -13,6 +13,7 @@ import { ChangeStream } from './change-stream.ts';
 import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts, type SalesforceWriteResult } from './contacts.ts';
 import { loadSyncUsers } from './sync-users.ts';
 
+import { publishUserStatus } from './user-status.ts';
 export { SalesforceApiError } from './errors.ts';
 export type { SalesforceWriteResult } from './contacts.ts';
 export { isOwnOrigin } from './change-events.ts';
@@ -105,6 +106,10 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     async deleteContacts(asUserId, ids) {
       open();
       return deleteContacts(api, asUserId, ids, log);
+    },
+    async publishUserStatus(rows) {
+      open();
+      return publishUserStatus(api, rows, log);
     },
 
     async subscribeContactChanges(replayFrom, onEvent, onReplayRejected) {

@@ -1,0 +1,70 @@
+/**
+ * Mirrors the store's per-user status into Salesforce without spending the org's API allowance on
+ * every pass: a row is sent when something an admin acts on changed (state, counts, last error),
+ * and otherwise at most once per refresh interval to move the "last sync" times along.
+ */
+import type { SalesforcePort } from '../ports/salesforce.ts';
+import type { StateStore, UserStatusRow } from '../ports/state.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Log } from '../ports/log.ts';
+
+export interface Published {
+  fingerprint: string;
+  atMs: number;
+  lastSync: string;
+}
+
+const fingerprintOf = (r: UserStatusRow) => JSON.stringify([r.state, r.contactsLinked, r.contactsFailed, r.lastErrorCode ?? '', r.lastError ?? '']);
+const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastSyncToSalesforce ?? ''}`;
+
+/** Which rows to send now. Pure: the caller owns the clock and the record of what was sent. */
+export function rowsToPublish(rows: UserStatusRow[], published: ReadonlyMap<string, Published>, nowMs: number, refreshMs: number): UserStatusRow[] {
+  return rows.filter((r) => {
+    const last = published.get(r.userId);
+    if (!last || last.fingerprint !== fingerprintOf(r)) return true;
+    return last.lastSync !== lastSyncOf(r) && nowMs - last.atMs >= refreshMs;
+  });
+}
+
+export class StatusPublisher {
+  private readonly published = new Map<string, Published>();
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly deps: { salesforce: SalesforcePort; store: StateStore; clock: Clock; log: Log; refreshMs: number },
+  ) {}
+
+  /** Publishes what changed; concurrent calls fold into one follow-up run. Never throws. */
+  flush(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.publishOnce();
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async publishOnce(): Promise<void> {
+    const nowMs = this.deps.clock.now().getTime();
+    try {
+      const rows = rowsToPublish(await this.deps.store.listUserStatus(), this.published, nowMs, this.deps.refreshMs);
+      if (rows.length === 0) return;
+      const results = await this.deps.salesforce.publishUserStatus(rows);
+      rows.forEach((r, i) => {
+        const res = results[i];
+        if (res?.ok) this.published.set(r.userId, { fingerprint: fingerprintOf(r), atMs: nowMs, lastSync: lastSyncOf(r) });
+        else if (res) this.deps.log('warn', 'user status not published to Salesforce', { userId: r.userId, code: res.error.code, error: res.error.message });
+      });
+    } catch (err) {
+      this.deps.log('warn', 'user status publishing failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
