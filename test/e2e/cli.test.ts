@@ -20,8 +20,9 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function run(args: string[], cwd = REPO_ROOT): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], cwd = REPO_ROOT, stdin?: string): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => (out += String(c)));
@@ -43,6 +44,29 @@ test('help lists every command; bad usage exits 2 with a one-line reason', async
   const badNumber = run(['demo', '--users', 'many']);
   assert.equal(await badNumber.exit, 2);
   assert.match(badNumber.stderr(), /--users must be a whole number/);
+});
+
+test('map: one item from stdin or a file, the mapped record on stdout, warnings on stderr', async () => {
+  const piped = run(['map', '--from', 'salesforce:contact', '--to', 'graph:contact'], REPO_ROOT, JSON.stringify({ LastName: 'Lovelace', Fax: '+1 555' }));
+  assert.equal(await piped.exit, 0, piped.stderr());
+  const out = JSON.parse(piped.stdout()) as { record: Record<string, unknown>; warnings: Array<{ field: string }> };
+  assert.equal(out.record.surname, 'Lovelace');
+  assert.deepEqual(out.warnings.map((w) => w.field), ['fax']);
+  assert.match(piped.stderr(), /warning: write fax \[dropped\]/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-cli-'));
+  const file = path.join(dir, 'contact.json');
+  fs.writeFileSync(file, JSON.stringify({ surname: 'Hopper', companyName: 'US Navy' }));
+  const fromFile = run(['map', '--from', 'graph:contact', '--to', 'salesforce:contact', file]);
+  assert.equal(await fromFile.exit, 0, fromFile.stderr());
+  assert.deepEqual((JSON.parse(fromFile.stdout()) as { record: Record<string, unknown> }).record.Account, { Name: 'US Navy' });
+  fs.writeFileSync(file, '{ not json');
+  const bad = run(['map', '--from', 'graph:contact', '--to', 'salesforce:contact', file]);
+  assert.equal(await bad.exit, 2);
+  assert.match(bad.stderr(), /is not valid JSON/);
+  const badKind = run(['map', '--from', 'exchange:contact', '--to', 'salesforce:contact', file]);
+  assert.equal(await badKind.exit, 2);
+  assert.match(badKind.stderr(), /--from must be one of salesforce:contact, graph:contact/);
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('an invalid config file is refused with exit 2 and the key named', async () => {

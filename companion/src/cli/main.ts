@@ -4,6 +4,7 @@ import { runStart } from './start-command.ts';
 import { runStatus } from './status-command.ts';
 import { runSandbox } from './sandbox-command.ts';
 import { runDemo } from './demo-command.ts';
+import { runMap } from './map-command.ts';
 import { ConfigError } from '../config/load.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -16,6 +17,9 @@ Usage:
                                           run the local Salesforce + Microsoft 365 emulators
   syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
                                           sandbox + companion in one process, seeded, with progress
+  syncline map --from KIND --to KIND [FILE]
+                                          map one item (JSON, from FILE or stdin) as Syncline would;
+                                          KIND: salesforce:contact, graph:contact
   syncline help                           this text
 
 Options:
@@ -27,7 +31,7 @@ Options:
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       config: { type: 'string' },
@@ -36,12 +40,15 @@ export async function main(argv: string[]): Promise<number> {
       users: { type: 'string' },
       contacts: { type: 'string' },
       faults: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
+  if (command !== 'map' && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const int = (name: 'users' | 'contacts', v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -56,6 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       return runStatus(values.config ?? 'syncline.json', values.json ?? false);
     case 'sandbox':
       return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts), faults: values.faults });
+    case 'map':
+      if (positionals.length > 1) throw new UsageError('map takes at most one FILE');
+      return runMap({ from: values.from, to: values.to, file: positionals[0] });
     case 'demo':
       return runDemo({ once: values.once ?? false, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
     case undefined:

@@ -1,0 +1,63 @@
+/**
+ * One item from one system's shape to another's, through the canonical model — what
+ * `syncline map` prints so an admin can see why something looks different on the other side.
+ */
+import type { ContactFields, MappingWarning } from './contact.ts';
+import { fromSalesforceContact, toSalesforceContact, type SalesforceContactRecord } from './salesforce-contact.ts';
+import { fromGraphContact, toGraphContact, GRAPH_CONTACT_FIELDS, type GraphContact } from './graph-contact.ts';
+import { normaliseContact } from './normalise.ts';
+
+export type ItemKind = 'salesforce:contact' | 'graph:contact';
+export const ITEM_KINDS: readonly ItemKind[] = ['salesforce:contact', 'graph:contact'];
+
+export interface Translation {
+  /** The record as the target system would be sent it. */
+  record: Record<string, unknown>;
+  /** The canonical fields in between, normalised: what Syncline compares and hashes. */
+  canonical: Record<string, unknown>;
+  warnings: Array<MappingWarning & { stage: 'read' | 'write' }>;
+}
+
+export class TranslateError extends Error {}
+
+export function isItemKind(s: string): s is ItemKind {
+  return (ITEM_KINDS as readonly string[]).includes(s);
+}
+
+export function translate(from: ItemKind, to: ItemKind, input: unknown): Translation {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new TranslateError(`input must be one ${from} as a JSON object`);
+  }
+  const [fromSystem, fromType] = from.split(':');
+  const [toSystem, toType] = to.split(':');
+  if (fromType !== toType) throw new TranslateError(`cannot map a ${fromType} to a ${toType}`);
+  if (fromSystem === toSystem) throw new TranslateError(`--from and --to are both ${from}: nothing to map`);
+
+  const read = from === 'salesforce:contact' ? fromSalesforceContact(input as SalesforceContactRecord) : fromGraphContact(input as GraphContact);
+  const canonical = normaliseContact(read.fields);
+  const warnings: Translation['warnings'] = read.warnings.map((w) => ({ ...w, stage: 'read' as const }));
+  let record: Record<string, unknown>;
+  if (to === 'salesforce:contact') {
+    const out = toSalesforceContact(present(canonical, Object.keys(canonical) as Array<keyof ContactFields>));
+    record = { ...out.record };
+    if (out.accountName !== undefined) record['Account'] = { Name: out.accountName };
+    warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
+  } else {
+    const fields = Object.keys(canonical) as Array<keyof ContactFields>;
+    for (const f of fields) {
+      if (!GRAPH_CONTACT_FIELDS.includes(f)) {
+        warnings.push({ field: f, code: 'dropped', message: `Microsoft 365 contacts have no place for ${f}; it stays in Salesforce only`, stage: 'write' });
+      }
+    }
+    const out = toGraphContact(present(canonical, fields.filter((f) => GRAPH_CONTACT_FIELDS.includes(f))));
+    record = { ...out.body };
+    warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
+  }
+  return { record, canonical: { ...canonical }, warnings };
+}
+
+function present(fields: ContactFields, keys: Array<keyof ContactFields>): Partial<ContactFields> {
+  const out: Partial<ContactFields> = {};
+  for (const k of keys) (out as Record<string, unknown>)[k] = fields[k];
+  return out;
+}
