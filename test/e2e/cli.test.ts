@@ -118,6 +118,22 @@ test('sandbox --manifest, then start --config from it, then status: the document
     assert.equal(await table.exit, 0);
     assert.match(table.stdout(), /USER\s+STATE\s+LAST → MAILBOX\s+LAST → SALESFORCE\s+LINKED\s+FAILED\s+LAST ERROR/);
 
+    // Reset through the running companion: links forgotten, everything re-paired, nothing duplicated.
+    const contactsBefore = (await salesforceAdmin(manifest).query('SELECT Id FROM Contact')).totalSize;
+    const reset = run(['reset', '--config', manifest.companionConfig, '--user', manifest.salesforce.users[0]!.email]);
+    assert.equal(await reset.exit, 0, reset.stderr());
+    assert.match(reset.stdout(), /links and cursors forgotten/);
+    await eventually('the reset user synced again', async () => {
+      const s = run(['status', '--config', manifest.companionConfig, '--json']);
+      if ((await s.exit) !== 0) return undefined;
+      const u = (JSON.parse(s.stdout()) as { users: Array<{ email?: string; state: string; contactsLinked: number }> }).users.find((x) => x.email === manifest.salesforce.users[0]!.email);
+      return u && u.state === 'idle' && u.contactsLinked >= 3;
+    }, 60_000);
+    assert.equal((await salesforceAdmin(manifest).query('SELECT Id FROM Contact')).totalSize, contactsBefore, 'no duplicates after a reset');
+    const unknown = run(['reset', '--config', manifest.companionConfig, '--user', 'nobody@nowhere.example']);
+    assert.equal(await unknown.exit, 1);
+    assert.match(unknown.stderr(), /no assigned user with id or e-mail "nobody@nowhere.example"/);
+
     companion.child.kill('SIGTERM');
     assert.equal(await companion.exit, 0, companion.stderr());
     companion = undefined;
@@ -125,6 +141,15 @@ test('sandbox --manifest, then start --config from it, then status: the document
     const offline = run(['status', '--config', manifest.companionConfig, '--json']);
     assert.equal(await offline.exit, 0, offline.stderr());
     assert.equal((JSON.parse(offline.stdout()) as { users: unknown[] }).users.length, 2);
+    // With the companion stopped, reset works on the store directly, by user id.
+    const offlineReset = run(['reset', '--config', manifest.companionConfig, '--user', manifest.salesforce.users[1]!.id]);
+    assert.equal(await offlineReset.exit, 0, offlineReset.stderr());
+    const offlineByEmail = run(['reset', '--config', manifest.companionConfig, '--user', manifest.salesforce.users[1]!.email]);
+    assert.equal(await offlineByEmail.exit, 2);
+    assert.match(offlineByEmail.stderr(), /give the Salesforce user id/);
+    const after = run(['status', '--config', manifest.companionConfig, '--json']);
+    assert.equal(await after.exit, 0);
+    assert.equal((JSON.parse(after.stdout()) as { users: unknown[] }).users.length, 1, 'the reset user has no state left');
   } finally {
     companion?.child.kill('SIGTERM');
     sandbox.child.kill('SIGTERM');

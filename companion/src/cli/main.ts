@@ -5,6 +5,7 @@ import { runStatus } from './status-command.ts';
 import { runSandbox } from './sandbox-command.ts';
 import { runDemo } from './demo-command.ts';
 import { runMap } from './map-command.ts';
+import { runReset } from './reset-command.ts';
 import { ConfigError } from '../config/load.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -13,6 +14,9 @@ const HELP = `syncline — sync contacts between Salesforce and Microsoft 365
 Usage:
   syncline start --config FILE            run the companion until SIGINT/SIGTERM
   syncline status [--config FILE] [--json] per-user sync state, last sync each way, counts, errors
+  syncline reset [--config FILE] --user ID_OR_EMAIL
+                                          forget one user's links and cursors; the next pass re-pairs
+                                          without duplicates (resumes a user the safety valve stopped)
   syncline sandbox [--manifest FILE] [--dir DIR] [--users N] [--contacts M] [--faults FILE]
                                           run the local Salesforce + Microsoft 365 emulators
   syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
@@ -41,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       contacts: { type: 'string' },
       faults: { type: 'string' },
       from: { type: 'string' },
+      user: { type: 'string' },
       to: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -61,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
       return runStart(values.config);
     case 'status':
       return runStatus(values.config ?? 'syncline.json', values.json ?? false);
+    case 'reset':
+      return runReset(values.config ?? 'syncline.json', values.user);
     case 'sandbox':
       return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts), faults: values.faults });
     case 'map':
