@@ -107,6 +107,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     log,
     salt,
     conflictPolicy: config.sync.conflictPolicy,
+    maxDeleteShare: 0.5,
   };
 
   const statusPublisher = new StatusPublisher({ salesforce, store, clock, log, refreshMs: config.sync.statusRefreshSeconds * 1000 });

@@ -238,6 +238,31 @@ test('a create whose answer is lost (carried out, connection dropped) is adopted
   assert.equal(links.length, sfContactsOf(user.id).length, 'every Salesforce contact is linked once');
 });
 
+test('a mass delete in the mailbox stops that rep instead of deleting in Salesforce; a reset restores the contacts', async () => {
+  const user = sandbox.seeded.users[1]!;
+  await converge();
+  const sfBefore = sfContactsOf(user.id).length;
+  const inMb = await graph.folderContacts(user.email);
+  assert.equal(inMb.length, sfBefore);
+  const victims = inMb.slice(0, 6);
+  for (const c of victims) await graph.request('DELETE', `/users/${encodeURIComponent(user.email)}/contacts/${c.id}`);
+  const status = await eventually('the rep stopped by the safety valve', async () => {
+    const s = await app!.store.getUserStatus(user.id);
+    return s?.state === 'stopped' ? s : undefined;
+  });
+  assert.equal(status.lastErrorCode, 'mass_delete_salesforce');
+  assert.match(status.lastError ?? '', /6 of 8 linked contacts/);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(sfContactsOf(user.id).length, sfBefore, 'nothing deleted in Salesforce');
+  await eventually('the stop visible in Sync_User_Status__c', () => sandbox.org.records('Sync_User_Status__c').find((r) => r.User__c === user.id && r.State__c === 'Stopped'));
+
+  await app!.resetUser(user.id);
+  await waitForConvergence(app!, [user.id], 60_000);
+  assert.equal((await graph.folderContacts(user.email)).length, sfBefore, 'the deleted contacts are back in the mailbox');
+  assert.equal(sfContactsOf(user.id).length, sfBefore);
+  assert.equal((await app!.store.getUserStatus(user.id))?.state, 'idle');
+});
+
 test('reset: forgetting a user\'s links re-pairs everything without creating duplicates', async () => {
   const user = rep();
   const beforeSf = sfContactsOf(user.id).length;

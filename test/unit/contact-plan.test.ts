@@ -32,6 +32,7 @@ function plan(over: Partial<ContactPlanInput>): PairPlan[] {
     salesforce: inc(),
     mailbox: inc(),
     mailboxFields: MAILBOX_FIELDS,
+    maxDeleteShare: 0.5,
     ...over,
   });
   assert.equal(result.halted, false);
@@ -157,6 +158,7 @@ test('a side that suddenly lists empty halts the pass instead of deleting', () =
       salesforce: side === 'salesforce' ? full([]) : inc(),
       mailbox: side === 'mailbox' ? full([]) : inc(),
       mailboxFields: MAILBOX_FIELDS,
+      maxDeleteShare: 0.5,
     });
     assert.equal(result.halted, true);
     assert.equal(result.halted && result.reason, `${side}_empty`);
@@ -238,4 +240,28 @@ test('an agreed hash only moves with the write that carries it', () => {
   const expected = hashContactFields(normaliseContact({ ...ada, title: 'Director' }), SALT).title;
   assert.equal(op?.op === 'update' && op.agreed.title, expected);
   assert.equal(pairs[0]!.agreed.title, undefined);
+});
+
+test('a mass delete over the configured share stops the pass; within it, or small, it goes through', () => {
+  const links = Array.from({ length: 20 }, (_, i) => link(`s${i}`, `m${i}`, { lastName: `L${i}` }));
+  const run = (deleted: number, share: number) =>
+    planContacts({
+      userId: 'u1',
+      direction: 'both',
+      conflictPolicy: 'salesforce_wins',
+      salt: SALT,
+      links,
+      salesforce: inc(),
+      mailbox: inc([], links.slice(0, deleted).map((l) => l.mbId)),
+      mailboxFields: MAILBOX_FIELDS,
+      maxDeleteShare: share,
+    });
+  const over = run(11, 0.5);
+  assert.equal(over.halted, true);
+  assert.equal(over.halted && over.reason, 'mass_delete_salesforce');
+  assert.match(over.halted ? over.message : '', /11 of 20 linked contacts/);
+  assert.equal(run(10, 0.5).halted, false, 'exactly the share is allowed');
+  assert.equal(run(5, 0.1).halted, false, 'five or fewer never trip the valve');
+  assert.equal(run(6, 0.1).halted, true);
+  assert.equal(run(20, 1).halted, false, 'a 100% limit lets a deliberate mass delete through');
 });

@@ -38,7 +38,15 @@ export interface ContactPlanInput {
   mailbox: SideSnapshot;
   /** Canonical fields the mailbox can hold; the rest are Salesforce-only and never compared there. */
   mailboxFields: readonly ContactField[];
+  /**
+   * Safety valve: a pass that would delete more than this share (0..1) of the user's linked
+   * contacts on one side stops instead. Small numbers never trip it (see MASS_DELETE_MIN).
+   */
+  maxDeleteShare: number;
 }
+
+/** Deleting this many or fewer is never treated as a mass delete, whatever the share. */
+export const MASS_DELETE_MIN = 5;
 
 export type WriteOp =
   | { op: 'create'; data: ContactFields; agreed: Record<string, string> }
@@ -71,7 +79,7 @@ export interface PairPlan {
 
 export type ContactPlan =
   | { halted: false; pairs: PairPlan[] }
-  | { halted: true; reason: 'salesforce_empty' | 'mailbox_empty'; message: string };
+  | { halted: true; reason: 'salesforce_empty' | 'mailbox_empty' | 'mass_delete_salesforce' | 'mass_delete_mailbox'; message: string };
 
 const flowsToMailbox = (d: Direction) => d === 'both' || d === 'salesforce_to_mailbox';
 const flowsToSalesforce = (d: Direction) => d === 'both' || d === 'mailbox_to_salesforce';
@@ -108,6 +116,20 @@ export function planContacts(input: ContactPlanInput): ContactPlan {
   const newSf = sf.items.filter((i) => !linkedSf.has(i.id));
   const newMb = mb.items.filter((i) => !linkedMb.has(i.id));
   pairs.push(...ctx.planNew(newSf, newMb));
+
+  for (const side of ['salesforce', 'mailbox'] as const) {
+    const deletes = pairs.filter((p) => (side === 'salesforce' ? p.toSalesforce : p.toMailbox)?.op === 'delete').length;
+    const limit = Math.max(MASS_DELETE_MIN, Math.floor(input.maxDeleteShare * links.length));
+    if (deletes > limit) {
+      const other = side === 'salesforce' ? 'the mailbox' : 'Salesforce';
+      const where = side === 'salesforce' ? 'Salesforce' : 'the mailbox';
+      return {
+        halted: true,
+        reason: side === 'salesforce' ? 'mass_delete_salesforce' : 'mass_delete_mailbox',
+        message: `${deletes} of ${links.length} linked contacts of user ${input.userId} were deleted in ${other}; deleting them in ${where} too is more than the configured ${Math.round(input.maxDeleteShare * 100)}%, so the sync stopped. If intended, raise the limit or reset the user (a reset restores them from ${where}).`,
+      };
+    }
+  }
   return { halted: false, pairs };
 }
 

@@ -24,6 +24,8 @@ export interface ContactSyncDeps {
   log: Log;
   salt: string;
   conflictPolicy: ConflictPolicy;
+  /** Safety valve share (0..1); see ContactPlanInput.maxDeleteShare. */
+  maxDeleteShare: number;
 }
 
 export interface ContactSyncOutcome {
@@ -98,6 +100,7 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
     salesforce: sfSnapshot.snapshot,
     mailbox: mbSnapshot,
     mailboxFields: deps.mailboxFields,
+    maxDeleteShare: deps.maxDeleteShare,
   });
   if (plan.halted) {
     outcome.halted = plan.message;
