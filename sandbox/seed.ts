@@ -1,4 +1,10 @@
-/** The sandbox's starting data: a few reps, an active configuration assigned to all, sample contacts. */
+/**
+ * The sandbox's starting data: a few reps, sample contacts, and two active configurations. Both
+ * sync contacts the same way (so contact behaviour does not depend on which one a rep has) and
+ * events both ways; they differ only in which calendar events go to Salesforce. Every rep but the
+ * last gets "all events"; the last rep gets "only events the rep selects", so both modes can be
+ * seen side by side. A single-rep sandbox keeps that rep on "all events".
+ */
 import { SF } from '../companion/src/core/sf-schema.ts';
 import type { OrgEmulator } from './salesforce/index.ts';
 import type { GraphEmulator } from './microsoft/index.ts';
@@ -29,8 +35,14 @@ const COMPANIES = ['Northwind Traders', 'Contoso Pharmaceuticals', 'Fabrikam Inc
 export interface Seeded {
   integrationUser: SeededUser;
   users: SeededUser[];
+  /** "All events": every rep but the last. */
   configurationId: string;
+  /** "Only events the rep selects" (Outlook category SELECTED_EVENTS_CATEGORY): the last rep, when there are two or more. */
+  selectedEventsConfigurationId: string;
 }
+
+/** The Outlook category that marks a selected event in the second seeded configuration. */
+export const SELECTED_EVENTS_CATEGORY = 'Salesforce';
 
 export function seedSandbox(org: OrgEmulator, graph: GraphEmulator, opts: SeedOptions = {}): Seeded {
   const userCount = opts.users ?? 3;
@@ -48,16 +60,36 @@ export function seedSandbox(org: OrgEmulator, graph: GraphEmulator, opts: SeedOp
   const accounts = COMPANIES.map((name) => org.insert('Account', { Name: name }, integrationUser.id));
   void accounts;
 
+  const cfg = SF.configuration.fields;
+  // Spelled out rather than left to the field defaults: the emulator applies only checkbox and
+  // picklist defaults, and the sandbox should show every setting an admin sees.
+  const shared = {
+    [cfg.active]: true,
+    [cfg.contactsEnabled]: true,
+    [cfg.contactsDirection]: 'Both',
+    [cfg.contactsFilter]: 'OwnedByUser',
+    [cfg.eventsEnabled]: true,
+    [cfg.eventsDirection]: 'Both',
+    [cfg.eventsCategory]: SELECTED_EVENTS_CATEGORY,
+    [cfg.eventsSeries]: true,
+    [cfg.eventsPrivate]: false,
+    [cfg.eventsAutoRelate]: true,
+    [cfg.eventsPropagateDeletes]: true,
+    [cfg.eventsWindowDaysBack]: 30,
+    [cfg.eventsWindowDaysAhead]: 365,
+    [cfg.conflictPolicy]: 'SalesforceWins',
+    [cfg.maxDeletePercent]: 50,
+  };
   const configurationId = org.insert(
     SF.configuration.object,
-    {
-      Name: 'All reps: contacts both ways',
-      [SF.configuration.fields.active]: true,
-      [SF.configuration.fields.priority]: 1,
-      [SF.configuration.fields.contactsEnabled]: true,
-      [SF.configuration.fields.contactsDirection]: 'Both',
-      [SF.configuration.fields.contactsFilter]: 'OwnedByUser',
-    },
+    { ...shared, Name: 'All reps: contacts and all events both ways', [cfg.priority]: 1, [cfg.eventsSelection]: 'AllEvents' },
+    integrationUser.id,
+  );
+  // The last rep's own assignment already beats any profile assignment; the lower priority number
+  // also makes it win if someone later assigns that rep the first configuration as well.
+  const selectedEventsConfigurationId = org.insert(
+    SF.configuration.object,
+    { ...shared, Name: 'One rep: contacts and selected events both ways', [cfg.priority]: 0, [cfg.eventsSelection]: 'SelectedEvents' },
     integrationUser.id,
   );
 
@@ -70,7 +102,12 @@ export function seedSandbox(org: OrgEmulator, graph: GraphEmulator, opts: SeedOp
     const id = org.addUser({ username: email, email, firstName, lastName, timeZoneSidKey: 'Europe/London' });
     graph.addMailbox({ userPrincipalName: email, displayName: `${firstName} ${lastName}` });
     users.push({ id, username: email, email, firstName, lastName });
-    org.insert(SF.assignment.object, { [SF.assignment.fields.configuration]: configurationId, [SF.assignment.fields.user]: id }, integrationUser.id);
+    const selectsEvents = userCount >= 2 && u === userCount - 1;
+    org.insert(
+      SF.assignment.object,
+      { [SF.assignment.fields.configuration]: selectsEvents ? selectedEventsConfigurationId : configurationId, [SF.assignment.fields.user]: id },
+      integrationUser.id,
+    );
 
     for (let c = 0; c < perUser; c++) {
       const cf = FIRST[(u * 7 + c * 3 + 5) % FIRST.length]!;
@@ -94,7 +131,7 @@ export function seedSandbox(org: OrgEmulator, graph: GraphEmulator, opts: SeedOp
     }
   }
   void inMailbox;
-  return { integrationUser, users, configurationId };
+  return { integrationUser, users, configurationId, selectedEventsConfigurationId };
 }
 
 /**

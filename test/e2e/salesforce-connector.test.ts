@@ -8,12 +8,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from 'jsforce';
 import { startOrg, type OrgEmulator } from '../../sandbox/salesforce/index.ts';
+import { startGraph } from '../../sandbox/microsoft/index.ts';
+import { seedSandbox, SELECTED_EVENTS_CATEGORY } from '../../sandbox/seed.ts';
 import { createSalesforceConnector, type SalesforceConnector, type SalesforceWriteResult } from '../../companion/src/connectors/salesforce/index.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import type { RecordChangeEvent } from '../../companion/src/ports/salesforce.ts';
+import type { RecordChangeEvent, SyncConfiguration } from '../../companion/src/ports/salesforce.ts';
 import type { LogLevel } from '../../companion/src/ports/log.ts';
 
 const TOKEN_TTL_SECONDS = 600;
@@ -23,6 +28,7 @@ let org: OrgEmulator;
 let sf: SalesforceConnector;
 let clockMs = Date.now();
 let privateKeyPem: string;
+let publicKeyPem: string;
 let clientId: string;
 const logs: Array<{ level: LogLevel; msg: string; data?: Record<string, unknown> }> = [];
 let integrationId: string;
@@ -35,11 +41,11 @@ function newRep(profileId?: string): string {
   return org.addUser({ username: `${name}@connector.example`, email: `${name}@connector.example`, lastName: name, ...(profileId ? { profileId } : {}) });
 }
 
-function makeConnector(extra: Partial<Parameters<typeof createSalesforceConnector>[0]> = {}): SalesforceConnector {
+function makeConnector(extra: Partial<Parameters<typeof createSalesforceConnector>[0]> = {}, target: OrgEmulator = org): SalesforceConnector {
   return createSalesforceConnector({
-    instanceUrl: org.url,
-    loginUrl: org.loginUrl,
-    apiVersion: org.apiVersion,
+    instanceUrl: target.url,
+    loginUrl: target.loginUrl,
+    apiVersion: target.apiVersion,
     clientId,
     privateKeyPem,
     integrationUsername: 'integration@connector.example',
@@ -86,10 +92,11 @@ function collector() {
 before(async () => {
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   clientId = `3MVG9connector${randomBytes(8).toString('hex')}`;
   org = await startOrg({
     forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-    connectedApp: { clientId, publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    connectedApp: { clientId, publicKeyPem },
     now: () => clockMs,
     tokenTtlSeconds: TOKEN_TTL_SECONDS,
   });
@@ -161,7 +168,11 @@ test('loadSyncUsers: own assignment beats profile, then the lowest priority; dis
   const assign = (config: string, target: { user?: string; profile?: string }) =>
     org.insert(A.object, { [A.fields.configuration]: config, ...(target.user ? { [A.fields.user]: target.user } : {}), ...(target.profile ? { [A.fields.profileId]: target.profile } : {}) }, integrationId);
 
-  const cfgOwn = cfg(unique('own-'), 50, { [C.fields.contactsDirection]: 'SalesforceToMailbox' });
+  const cfgOwn = cfg(unique('own-'), 50, {
+    [C.fields.contactsDirection]: 'SalesforceToMailbox',
+    [C.fields.eventsEnabled]: true,
+    [C.fields.eventsSelection]: 'SelectedEvents',
+  });
   const cfgProfileHigh = cfg(unique('profile-high-'), 1);
   const cfgProfileLow = cfg(unique('profile-low-'), 7, { [C.fields.contactsDirection]: 'MailboxToSalesforce' });
   const cfgDisabled = cfg(unique('disabled-'), 3, { [C.fields.contactsEnabled]: false });
@@ -184,6 +195,10 @@ test('loadSyncUsers: own assignment beats profile, then the lowest priority; dis
 
   assert.equal(byId.get(ownBeatsProfile)?.configuration.id, cfgOwn, 'own assignment beats a better-priority profile assignment');
   assert.equal(byId.get(ownBeatsProfile)?.configuration.contacts.direction, 'salesforce_to_mailbox');
+  // Settings are never mixed across configurations: events come from the same winner.
+  assert.equal(byId.get(ownBeatsProfile)?.configuration.events.selection, 'selected');
+  assert.equal(byId.get(ownBeatsProfile)?.configuration.events.enabled, true);
+  assert.equal(byId.get(profileOnly)?.configuration.events.enabled, false);
   assert.equal(byId.get(profileOnly)?.configuration.id, cfgProfileHigh, 'lowest priority number wins among profile assignments');
   assert.equal(byId.get(profileOnly)?.configuration.contacts.direction, 'both');
   assert.equal(byId.get(twoOwn)?.configuration.id, cfgDisabled, 'priority 3 beats 50 among own assignments');
@@ -194,6 +209,236 @@ test('loadSyncUsers: own assignment beats profile, then the lowest priority; dis
   assert.match(u?.username ?? '', /@connector\.example$/);
   assert.equal(u?.email, u?.username);
   assert.equal(u?.configuration.contacts.filter, 'owned');
+});
+
+/** Inserts an active configuration with contacts on (as the seed does) plus `fields`, and assigns it to a new rep of `target`. */
+function assignedConfiguration(target: OrgEmulator, adminId: string, fields: Record<string, unknown>): { configId: string; rep: string } {
+  const C = SF.configuration;
+  const A = SF.assignment;
+  const configId = target.insert(
+    C.object,
+    {
+      Name: unique('events-'),
+      [C.fields.active]: true,
+      [C.fields.priority]: 1,
+      [C.fields.contactsEnabled]: true,
+      [C.fields.contactsDirection]: 'Both',
+      [C.fields.contactsFilter]: 'OwnedByUser',
+      ...fields,
+    },
+    adminId,
+  );
+  const name = unique('rep');
+  const rep = target.addUser({ username: `${name}@connector.example`, email: `${name}@connector.example`, lastName: name });
+  target.insert(A.object, { [A.fields.configuration]: configId, [A.fields.user]: rep }, adminId);
+  return { configId, rep };
+}
+
+/** What a configuration that never mentions events gets: the package defaults, events off. */
+const DEFAULT_EVENTS: SyncConfiguration['events'] = {
+  enabled: false,
+  direction: 'both',
+  selection: 'all',
+  category: 'Salesforce',
+  series: true,
+  privateEvents: false,
+  autoRelate: true,
+  propagateDeletes: true,
+  windowDaysBack: 30,
+  windowDaysAhead: 365,
+};
+
+test('loadSyncUsers: event settings, conflict policy and delete threshold reach the port; blanks mean the package defaults', async () => {
+  const F = SF.configuration.fields;
+  const everySetting = assignedConfiguration(org, integrationId, {
+    [F.eventsEnabled]: true,
+    [F.eventsDirection]: 'MailboxToSalesforce',
+    [F.eventsSelection]: 'SelectedEvents',
+    [F.eventsCategory]: '  Customer meetings ',
+    [F.eventsSeries]: false,
+    [F.eventsPrivate]: true,
+    [F.eventsAutoRelate]: false,
+    [F.eventsPropagateDeletes]: false,
+    [F.eventsWindowDaysBack]: 7,
+    [F.eventsWindowDaysAhead]: 90,
+    [F.conflictPolicy]: 'NewestWins',
+    [F.maxDeletePercent]: 25,
+  });
+  // Only the contact settings: what a configuration saved before the event fields existed looks like once the checkboxes are back-filled.
+  const contactsOnly = assignedConfiguration(org, integrationId, {});
+  // Blank picklists, text and numbers (as Salesforce leaves them on records older than the fields): the defaults, and events stay on.
+  const blanks = assignedConfiguration(org, integrationId, {
+    [F.eventsEnabled]: true,
+    [F.eventsDirection]: null,
+    [F.eventsSelection]: null,
+    [F.eventsCategory]: null,
+    [F.eventsWindowDaysBack]: null,
+    [F.eventsWindowDaysAhead]: null,
+    [F.conflictPolicy]: null,
+    [F.maxDeletePercent]: null,
+  });
+  const blankCategory = assignedConfiguration(org, integrationId, { [F.eventsEnabled]: true, [F.eventsCategory]: '   ' });
+  // The validation rules keep these out, but records saved before the rules existed can hold them.
+  const outOfRange = assignedConfiguration(org, integrationId, {
+    [F.eventsEnabled]: true,
+    [F.eventsWindowDaysBack]: 5000,
+    [F.eventsWindowDaysAhead]: -3,
+    [F.maxDeletePercent]: 250,
+  });
+  const zeroPercent = assignedConfiguration(org, integrationId, { [F.eventsEnabled]: true, [F.maxDeletePercent]: 0 });
+
+  const logStart = logs.length;
+  const byId = new Map((await sf.loadSyncUsers()).map((u) => [u.userId, u.configuration]));
+
+  const all = byId.get(everySetting.rep);
+  assert.equal(all?.id, everySetting.configId);
+  assert.deepEqual(all?.events, {
+    enabled: true,
+    direction: 'mailbox_to_salesforce',
+    selection: 'selected',
+    category: 'Customer meetings',
+    series: false,
+    privateEvents: true,
+    autoRelate: false,
+    propagateDeletes: false,
+    windowDaysBack: 7,
+    windowDaysAhead: 90,
+  });
+  assert.equal(all?.conflictPolicy, 'newest_wins');
+  assert.equal(all?.maxDeleteShare, 0.25);
+  assert.deepEqual(all?.contacts, { enabled: true, direction: 'both', filter: 'owned' }, 'contacts are untouched by the event settings');
+
+  const plain = byId.get(contactsOnly.rep);
+  assert.deepEqual(plain?.events, DEFAULT_EVENTS);
+  assert.equal(plain?.conflictPolicy, 'salesforce_wins');
+  assert.equal(plain?.maxDeleteShare, 0.5);
+  assert.equal(plain?.contacts.enabled, true);
+
+  const blank = byId.get(blanks.rep);
+  assert.deepEqual(blank?.events, { ...DEFAULT_EVENTS, enabled: true }, 'a blank is the default, not an unknown value');
+  assert.equal(blank?.conflictPolicy, 'salesforce_wins');
+  assert.equal(blank?.maxDeleteShare, 0.5);
+  assert.equal(byId.get(blankCategory.rep)?.events.category, 'Salesforce', 'a category of spaces is blank');
+
+  const clamped = byId.get(outOfRange.rep);
+  assert.equal(clamped?.events.enabled, true, 'an out-of-range number is clamped, not a reason to stop');
+  assert.equal(clamped?.events.windowDaysBack, 3650);
+  assert.equal(clamped?.events.windowDaysAhead, 0);
+  assert.equal(clamped?.maxDeleteShare, 1);
+  assert.equal(byId.get(zeroPercent.rep)?.maxDeleteShare, 0.01, '0% would stop every delete; the floor is the rule\'s 1%');
+
+  const warnings = logs.slice(logStart).filter((l) => l.level === 'warn');
+  const clampedFields = warnings
+    .filter((l) => l.msg.includes('out of range') && l.data?.['configurationId'] === outOfRange.configId)
+    .map((l) => l.data?.['field'])
+    .sort();
+  assert.deepEqual(clampedFields, [F.eventsWindowDaysAhead, F.eventsWindowDaysBack, F.maxDeletePercent].sort());
+  for (const quiet of [everySetting, contactsOnly, blanks, blankCategory]) {
+    assert.ok(!warnings.some((l) => l.data?.['configurationId'] === quiet.configId), 'valid and blank settings log nothing');
+  }
+});
+
+test('loadSyncUsers against a newer package: unknown event picklist values switch events off with a warning, contacts stay on', async () => {
+  // A copy of force-app with values this companion does not know, as a newer package would add them.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-newer-package-'));
+  const forceApp = path.join(dir, 'force-app');
+  cpSync(fileURLToPath(new URL('../../force-app', import.meta.url)), forceApp, { recursive: true });
+  const F = SF.configuration.fields;
+  const addValue = (field: string, value: string) => {
+    const file = path.join(forceApp, 'main/default/objects', SF.configuration.object, 'fields', `${field}.field-meta.xml`);
+    const xml = readFileSync(file, 'utf8');
+    const extra = `            <value>\n                <fullName>${value}</fullName>\n                <default>false</default>\n                <label>${value}</label>\n            </value>\n        </valueSetDefinition>`;
+    const next = xml.replace('        </valueSetDefinition>', extra);
+    assert.notEqual(next, xml, `${field} gained ${value}`);
+    writeFileSync(file, next);
+  };
+  addValue(F.eventsSelection, 'SharedCalendar');
+  addValue(F.eventsDirection, 'Sideways');
+  addValue(F.conflictPolicy, 'AskTheRep');
+
+  const newer = await startOrg({
+    forceAppDir: forceApp,
+    connectedApp: { clientId, publicKeyPem },
+    now: () => clockMs,
+    tokenTtlSeconds: TOKEN_TTL_SECONDS,
+  });
+  const adminId = newer.addUser({ username: 'integration@connector.example', email: 'integration@connector.example', lastName: 'Integration', isAdmin: true });
+  const connector = makeConnector({}, newer);
+  try {
+    const unknownSelection = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: true, [F.eventsSelection]: 'SharedCalendar' });
+    const unknownDirection = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: true, [F.eventsDirection]: 'Sideways' });
+    const unknownPolicy = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: true, [F.conflictPolicy]: 'AskTheRep' });
+    const eventsAlreadyOff = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: false, [F.eventsSelection]: 'SharedCalendar' });
+    const known = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: true });
+
+    const logStart = logs.length;
+    const byId = new Map((await connector.loadSyncUsers()).map((u) => [u.userId, u.configuration]));
+    const warned = (configId: string) =>
+      logs.slice(logStart).filter((l) => l.level === 'warn' && l.data?.['configurationId'] === configId).map((l) => l.msg);
+
+    for (const c of [unknownSelection, unknownDirection]) {
+      const cfg = byId.get(c.rep);
+      assert.equal(cfg?.events.enabled, false, 'an unknown events value switches events off');
+      assert.equal(cfg?.contacts.enabled, true, 'contacts do not depend on event settings');
+      assert.match(warned(c.configId).join('\n'), /unknown events direction or selection; events disabled/);
+    }
+    // The policy decides conflicts for contacts and events alike, so neither may run on a guess.
+    const policy = byId.get(unknownPolicy.rep);
+    assert.equal(policy?.events.enabled, false);
+    assert.equal(policy?.contacts.enabled, false);
+    assert.match(warned(unknownPolicy.configId).join('\n'), /unknown conflict policy; contacts and events disabled/);
+
+    assert.equal(byId.get(eventsAlreadyOff.rep)?.events.enabled, false);
+    assert.deepEqual(warned(eventsAlreadyOff.configId), [], 'nothing to switch off, nothing to warn about');
+    assert.equal(byId.get(known.rep)?.events.enabled, true);
+    assert.deepEqual(warned(known.configId), []);
+  } finally {
+    await connector.close();
+    await newer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the sandbox seed: events both ways for every rep, the last rep on "only events the rep selects", contacts alike', async () => {
+  for (const users of [3, 1]) {
+    const seededOrg = await startOrg({
+      forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
+      connectedApp: { clientId, publicKeyPem },
+      now: () => clockMs,
+      tokenTtlSeconds: TOKEN_TTL_SECONDS,
+    });
+    const graph = await startGraph();
+    const seeded = seedSandbox(seededOrg, graph, { users, contactsPerUser: 1 });
+    const connector = makeConnector({ integrationUsername: seeded.integrationUser.username }, seededOrg);
+    try {
+      const byId = new Map((await connector.loadSyncUsers()).map((u) => [u.userId, u.configuration]));
+      assert.equal(byId.size, users);
+      const configs = seeded.users.map((u) => byId.get(u.id));
+      const last = configs[configs.length - 1];
+      const first = configs[0];
+      assert.ok(first && last);
+      for (const c of configs.slice(0, users > 1 ? -1 : undefined)) {
+        assert.equal(c?.id, seeded.configurationId);
+        assert.deepEqual(c?.events, { ...DEFAULT_EVENTS, enabled: true, category: SELECTED_EVENTS_CATEGORY }, 'all events, both ways');
+      }
+      if (users > 1) {
+        assert.equal(last.id, seeded.selectedEventsConfigurationId, 'the last rep has only the second configuration');
+        assert.deepEqual(last.events, { ...DEFAULT_EVENTS, enabled: true, selection: 'selected', category: SELECTED_EVENTS_CATEGORY });
+      } else {
+        assert.equal(first.id, seeded.configurationId, 'a single rep stays on "all events"');
+      }
+      for (const c of configs) {
+        // The contact tests run on any seeded rep: both configurations must sync contacts identically.
+        assert.deepEqual(c?.contacts, { enabled: true, direction: 'both', filter: 'owned' });
+        assert.equal(c?.conflictPolicy, 'salesforce_wins');
+        assert.equal(c?.maxDeleteShare, 0.5);
+      }
+    } finally {
+      await connector.close();
+      await graph.close();
+      await seededOrg.close();
+    }
+  }
 });
 
 test('listOwnedContacts pages past 2,000 rows and maps fields; getContacts returns only live ids', async () => {

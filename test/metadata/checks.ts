@@ -429,6 +429,12 @@ export const STANDARD_FIELDS = new Set([
 /** Standard objects our lookups and permission sets may point at. Profile is deliberately absent: custom lookups cannot target it. */
 export const KNOWN_STANDARD_OBJECTS = new Set(['User', 'Contact', 'Account', 'Lead', 'Event']);
 
+/**
+ * Standard objects whose change events a channel member may select. EventRelation has change
+ * events (invitees of an event) but is no lookup target, so it is listed here only.
+ */
+export const KNOWN_CDC_STANDARD_OBJECTS = new Set([...KNOWN_STANDARD_OBJECTS, 'EventRelation']);
+
 const FIELD_TYPES = new Set([
   'AutoNumber',
   'Checkbox',
@@ -466,6 +472,8 @@ export const LIMITS = {
   permissionSetLabelMax: 80,
   permissionSetDescriptionMax: 255,
   masterDetailPerObject: 2,
+  /** Field history tracking: at most 20 fields per object, the name field included. */
+  historyTrackedFieldsPerObject: 20,
 } as const;
 
 const API_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$/;
@@ -557,6 +565,10 @@ function checkField(field: FieldModel, objects: ObjectMap): Problem[] {
       }
       const dv = childText(el, 'defaultValue');
       if (dv !== undefined && !/^-?\d+(\.\d+)?$/.test(dv)) add(`${type} <defaultValue> "${dv}" is not a number`);
+      // Default values are formulas, and formulas see a percentage as a decimal: "50" would be 5000%.
+      else if (type === 'Percent' && dv !== undefined && Math.abs(Number(dv)) > 1) {
+        add(`Percent <defaultValue> ${dv} means ${Number(dv) * 100}%: default values are formulas, write 50% as 0.5`);
+      }
       break;
     }
     case 'Checkbox': {
@@ -665,6 +677,12 @@ function checkObject(object: ObjectModel): Problem[] {
   if (masters.length > 0 && sharing !== 'ControlledByParent') add('an object with a MasterDetail field needs sharingModel ControlledByParent');
   if (masters.length === 0 && sharing === 'ControlledByParent') add('sharingModel ControlledByParent needs a MasterDetail field');
   if (masters.length > LIMITS.masterDetailPerObject) add(`more than ${LIMITS.masterDetailPerObject} MasterDetail fields`);
+  const tracked = [...object.fields.values()].filter((f) => childText(f.el, 'trackHistory') === 'true').length +
+    (nameField && childText(nameField, 'trackHistory') === 'true' ? 1 : 0);
+  if (tracked > LIMITS.historyTrackedFieldsPerObject) {
+    add(`${tracked} fields track history; Salesforce allows ${LIMITS.historyTrackedFieldsPerObject} per object`);
+  }
+  if (tracked > 0 && childText(el, 'enableHistory') !== 'true') add('fields track history but <enableHistory> is not true');
   return problems;
 }
 
@@ -679,6 +697,8 @@ function checkValidationRules(object: ObjectModel): Problem[] {
     const formula = childText(rule.el, 'errorConditionFormula') ?? '';
     if (formula === '') add('missing <errorConditionFormula>');
     if ((childText(rule.el, 'errorMessage') ?? '') === '') add('missing <errorMessage>');
+    const active = childText(rule.el, 'active');
+    if (active !== 'true' && active !== 'false') add('<active> must be true or false');
     for (const m of formula.matchAll(/(?<![.\w])([A-Za-z][A-Za-z0-9_]*__c)\b/g)) {
       const ref = m[1] ?? '';
       if (!object.fields.has(ref)) add(`formula references ${ref}, which is not a field of ${object.name}`);
@@ -939,7 +959,7 @@ export function checkChannelMembers(dir: string, objects: ObjectMap): Problem[] 
       if (objects.get(`${custom[1] ?? ''}__c`)?.el === undefined) {
         problems.push({ file, message: `${entity}: object ${custom[1] ?? ''}__c is not in the package` });
       }
-    } else if (!standard || !KNOWN_STANDARD_OBJECTS.has(standard[1] ?? '')) {
+    } else if (!standard || !KNOWN_CDC_STANDARD_OBJECTS.has(standard[1] ?? '')) {
       problems.push({ file, message: `<selectedEntity> ${entity} is not a change event of a known object` });
     }
   }

@@ -13,9 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
+  CONFIGURATION_DEFAULTS,
+  CONFIGURATION_LIMITS,
+  CONFLICT_POLICY_VALUES,
   CONTACT_FILTER_VALUES,
   CONTACT_SOQL_FIELDS,
   DIRECTION_VALUES,
+  EVENT_SELECTION_VALUES,
   SF,
   USER_STATES,
 } from '../../companion/src/core/sf-schema.ts';
@@ -112,6 +116,24 @@ const BINDING: SchemaBinding = {
       field: SF.configuration.fields.contactsFilter,
       values: Object.keys(CONTACT_FILTER_VALUES),
     },
+    {
+      source: 'DIRECTION_VALUES',
+      object: SF.configuration.object,
+      field: SF.configuration.fields.eventsDirection,
+      values: Object.keys(DIRECTION_VALUES),
+    },
+    {
+      source: 'EVENT_SELECTION_VALUES',
+      object: SF.configuration.object,
+      field: SF.configuration.fields.eventsSelection,
+      values: Object.keys(EVENT_SELECTION_VALUES),
+    },
+    {
+      source: 'CONFLICT_POLICY_VALUES',
+      object: SF.configuration.object,
+      field: SF.configuration.fields.conflictPolicy,
+      values: Object.keys(CONFLICT_POLICY_VALUES),
+    },
     { source: 'USER_STATES', object: SF.userStatus.object, field: SF.userStatus.fields.state, values: USER_STATES },
   ],
 };
@@ -122,6 +144,18 @@ function assertNoProblems(problems: Problem[]): void {
 
 const { objects, problems: loadProblems } = loadObjects(FORCE_APP);
 const permissionSets = new Map(loadPermissionSets(FORCE_APP).map((p) => [p.name, p]));
+
+function field(o: string, f: string) {
+  const model = objects.get(o)?.fields.get(f);
+  assert.ok(model, `${o}.${f} exists`);
+  return model;
+}
+
+function picklistDefault(o: string, f: string): string | undefined {
+  const def = field(o, f).el.children.find((c) => c.name === 'valueSet')?.children.find((c) => c.name === 'valueSetDefinition');
+  const values = def?.children.filter((c) => c.name === 'value') ?? [];
+  return values.find((v) => childText(v, 'default') === 'true')?.children.find((c) => c.name === 'fullName')?.text;
+}
 
 function permissionSet(name: string): NonNullable<ReturnType<typeof permissionSets.get>> {
   const ps = permissionSets.get(name);
@@ -159,28 +193,108 @@ describe('force-app package', () => {
   });
 
   test('picklist and checkbox defaults are the documented ones', () => {
-    const field = (o: string, f: string) => {
-      const model = objects.get(o)?.fields.get(f);
-      assert.ok(model, `${o}.${f} exists`);
-      return model;
-    };
-    const defaultOf = (o: string, f: string): string | undefined => {
-      const model = field(o, f);
-      const def = model.el.children.find((c) => c.name === 'valueSet')?.children.find((c) => c.name === 'valueSetDefinition');
-      const values = def?.children.filter((c) => c.name === 'value') ?? [];
-      return values.find((v) => childText(v, 'default') === 'true')?.children.find((c) => c.name === 'fullName')?.text;
-    };
     const cfg = SF.configuration;
-    assert.equal(defaultOf(cfg.object, cfg.fields.contactsDirection), 'Both');
-    assert.equal(defaultOf(cfg.object, cfg.fields.contactsFilter), 'OwnedByUser');
+    assert.equal(picklistDefault(cfg.object, cfg.fields.contactsDirection), 'Both');
+    assert.equal(picklistDefault(cfg.object, cfg.fields.contactsFilter), 'OwnedByUser');
     assert.equal(childText(field(cfg.object, cfg.fields.active).el, 'defaultValue'), 'false');
     for (const [o, f] of [
       [cfg.object, cfg.fields.contactsDirection],
       [cfg.object, cfg.fields.contactsFilter],
+      [cfg.object, cfg.fields.eventsDirection],
+      [cfg.object, cfg.fields.eventsSelection],
+      [cfg.object, cfg.fields.conflictPolicy],
       [SF.userStatus.object, SF.userStatus.fields.state],
     ] as const) {
       const vs = field(o, f).el.children.find((c) => c.name === 'valueSet');
       assert.equal(vs ? childText(vs, 'restricted') : undefined, 'true', `${o}.${f} is a restricted picklist`);
+    }
+  });
+
+  test('the defaults the companion applies to blank configuration fields are the package defaults', () => {
+    const cfg = SF.configuration;
+    const checked = new Set<string>();
+    for (const [key, expected] of Object.entries(CONFIGURATION_DEFAULTS)) {
+      const name = cfg.fields[key as keyof typeof CONFIGURATION_DEFAULTS];
+      const model = field(cfg.object, name);
+      checked.add(name);
+      switch (model.type) {
+        case 'Picklist':
+          assert.equal(picklistDefault(cfg.object, name), expected, `${name} default`);
+          break;
+        case 'Checkbox':
+          assert.equal(childText(model.el, 'defaultValue'), String(expected), `${name} default`);
+          break;
+        case 'Number':
+          assert.equal(Number(childText(model.el, 'defaultValue')), expected, `${name} default`);
+          break;
+        case 'Percent':
+          // The XML default is a formula (a decimal); the API and CONFIGURATION_DEFAULTS carry whole percent.
+          assert.equal(Number(childText(model.el, 'defaultValue')) * 100, expected, `${name} default`);
+          break;
+        case 'Text':
+          assert.equal(childText(model.el, 'defaultValue')?.replace(/^(['"])(.*)\1$/, '$2'), expected, `${name} default`);
+          break;
+        default:
+          assert.fail(`${name}: no rule for comparing a ${model.type} default`);
+      }
+    }
+    // Every event, conflict and safety-valve setting has a documented default, so a blank is never ambiguous.
+    for (const [key, name] of Object.entries(cfg.fields)) {
+      if (/^(events|conflict|maxDelete)/.test(key)) assert.ok(checked.has(name), `${name} is in CONFIGURATION_DEFAULTS`);
+    }
+  });
+
+  test('picklist value maps are one-to-one, so the port value leads back to exactly one API name', () => {
+    for (const [source, map] of Object.entries({ DIRECTION_VALUES, CONTACT_FILTER_VALUES, EVENT_SELECTION_VALUES, CONFLICT_POLICY_VALUES })) {
+      const values: string[] = Object.values(map);
+      assert.equal(new Set(values).size, values.length, `${source} maps two API names to one value`);
+    }
+    // The two direction picklists share one map, so they must carry the same values in the same order.
+    const cfg = SF.configuration;
+    assert.deepEqual(
+      picklistValues(field(cfg.object, cfg.fields.eventsDirection)),
+      picklistValues(field(cfg.object, cfg.fields.contactsDirection)),
+    );
+  });
+
+  test('range validation rules on the configuration match the limits the companion clamps to', () => {
+    const cfg = SF.configuration;
+    const rules = objects.get(cfg.object)?.validationRules ?? [];
+    const rule = (fieldName: string) => {
+      const found = rules.filter((r) => childText(r.el, 'errorDisplayField') === fieldName);
+      assert.equal(found.length, 1, `one validation rule shows its error on ${fieldName}`);
+      const r = found[0]!;
+      assert.equal(childText(r.el, 'active'), 'true', `${r.name} is active`);
+      const formula = (childText(r.el, 'errorConditionFormula') ?? '').replace(/\s+/g, ' ');
+      // Blank stays allowed: it means the default.
+      assert.match(formula, new RegExp(`NOT\\(ISBLANK\\(${fieldName}\\)\\)`), `${r.name} lets a blank through`);
+      return formula;
+    };
+    const { min, max } = CONFIGURATION_LIMITS.eventsWindowDays;
+    for (const f of [cfg.fields.eventsWindowDaysBack, cfg.fields.eventsWindowDaysAhead]) {
+      const formula = rule(f);
+      assert.ok(formula.includes(`${f} < ${min}`) && formula.includes(`${f} > ${max}`), `${f}: ${formula}`);
+      const model = field(cfg.object, f);
+      assert.equal(childText(model.el, 'scale'), '0', `${f} holds whole days`);
+      assert.ok(10 ** Number(childText(model.el, 'precision')) > max, `${f} has room for ${max}`);
+    }
+    const pct = CONFIGURATION_LIMITS.maxDeletePercent;
+    const f = cfg.fields.maxDeletePercent;
+    const formula = rule(f);
+    // Formulas see percentages as decimals.
+    assert.ok(formula.includes(`${f} < ${pct.min / 100}`) && formula.includes(`${f} > ${pct.max / 100}`), `${f}: ${formula}`);
+    assert.equal(field(cfg.object, f).type, 'Percent');
+    for (const key of Object.keys(CONFIGURATION_DEFAULTS)) {
+      const d = CONFIGURATION_DEFAULTS[key as keyof typeof CONFIGURATION_DEFAULTS];
+      if (key.startsWith('eventsWindow')) assert.ok(typeof d === 'number' && d >= min && d <= max, `${key} default in range`);
+    }
+    assert.ok(CONFIGURATION_DEFAULTS.maxDeletePercent >= pct.min && CONFIGURATION_DEFAULTS.maxDeletePercent <= pct.max);
+  });
+
+  test('every configuration setting is history-tracked, so changes to sync policy are auditable', () => {
+    const cfg = SF.configuration;
+    for (const name of Object.values(cfg.fields)) {
+      assert.equal(childText(field(cfg.object, name).el, 'trackHistory'), 'true', `${name} tracks history`);
     }
   });
 
@@ -523,6 +637,59 @@ describe('the checks catch broken metadata (fixture project in a temp dir)', () 
       ),
     );
     assertReported(problemsOf(files), `${OBJ}/Thing__c.object-meta.xml`, /needs sharingModel ControlledByParent/);
+  });
+
+  test('a Percent default written as a whole percentage (formulas want 0.5 for 50%)', () => {
+    const files = baseFixture();
+    const rel = `${OBJ}/fields/Rate__c.field-meta.xml`;
+    const percent = (dv: string) =>
+      fieldXml('Rate__c', `    <defaultValue>${dv}</defaultValue>\n${DOC}${HELP}    <label>Rate</label>\n    <precision>3</precision>\n    <scale>0</scale>\n    <type>Percent</type>\n`);
+    files.set(rel, percent('50'));
+    assertReported(problemsOf(files), rel, /means 5000%: default values are formulas/);
+    files.set(rel, percent('0.5'));
+    assert.ok(!problemsOf(files).some((p) => p.file === rel), 'a decimal default is fine');
+  });
+
+  test('more history-tracked fields than Salesforce allows, and tracking without enableHistory', () => {
+    const files = baseFixture();
+    for (let i = 0; i < 21; i++) {
+      const name = `Tracked${i}__c`;
+      files.set(
+        `${OBJ}/fields/${name}.field-meta.xml`,
+        fieldXml(name, `${DOC}${HELP}    <label>Tracked ${i}</label>\n    <length>10</length>\n    <trackHistory>true</trackHistory>\n    <type>Text</type>\n`),
+      );
+    }
+    const problems = problemsOf(files);
+    assertReported(problems, `${OBJ}/Thing__c.object-meta.xml`, /21 fields track history; Salesforce allows 20/);
+    assertReported(problems, `${OBJ}/Thing__c.object-meta.xml`, /<enableHistory> is not true/);
+  });
+
+  test('a validation rule without <active>, and one naming a field the object lacks', () => {
+    const files = baseFixture();
+    const rel = `${OBJ}/validationRules/Note_Short.validationRule-meta.xml`;
+    files.set(
+      rel,
+      `${DECL}\n<ValidationRule xmlns="${NS}">\n    <fullName>Note_Short</fullName>\n    <errorConditionFormula>LEN(Nope__c) &gt; 5</errorConditionFormula>\n    <errorMessage>Too long.</errorMessage>\n</ValidationRule>\n`,
+    );
+    const problems = problemsOf(files);
+    assertReported(problems, rel, /<active> must be true or false/);
+    assertReported(problems, rel, /formula references Nope__c/);
+  });
+
+  test('channel members: EventRelation and Lead change events are known, an unknown object is not', () => {
+    const files = baseFixture();
+    const member = (entity: string) =>
+      `${DECL}\n<PlatformEventChannelMember xmlns="${NS}">\n    <eventChannel>ChangeEvents</eventChannel>\n    <selectedEntity>${entity}</selectedEntity>\n</PlatformEventChannelMember>\n`;
+    const dir = 'force-app/main/default/platformEventChannelMembers';
+    for (const entity of ['EventRelationChangeEvent', 'LeadChangeEvent', 'EventChangeEvent', 'WidgetChangeEvent']) {
+      files.set(`${dir}/ChangeEvents_${entity}.platformEventChannelMember-meta.xml`, member(entity));
+    }
+    const problems = problemsOf(files).filter((p) => p.file.startsWith(dir));
+    assert.deepEqual(
+      problems.map((p) => p.file),
+      [`${dir}/ChangeEvents_WidgetChangeEvent.platformEventChannelMember-meta.xml`],
+      formatProblems(problems),
+    );
   });
 
   test('the helpers themselves: picklistValues reads the value set', () => {

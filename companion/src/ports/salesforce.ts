@@ -15,6 +15,26 @@ export interface SyncConfiguration {
     /** Only 'owned' exists today: contacts whose OwnerId is the user. */
     filter: 'owned';
   };
+  /** "Don't sync" is enabled false; the other settings are still filled in. */
+  events: {
+    enabled: boolean;
+    direction: Direction;
+    /** 'selected': only mailbox events carrying `category` go to Salesforce. */
+    selection: 'all' | 'selected';
+    /** Outlook category name, trimmed, never empty; compare case-insensitively as Outlook does. */
+    category: string;
+    series: boolean;
+    privateEvents: boolean;
+    autoRelate: boolean;
+    propagateDeletes: boolean;
+    /** Whole days, 0..3650. */
+    windowDaysBack: number;
+    windowDaysAhead: number;
+  };
+  /** Decides a field changed on both sides since the last sync, for contacts and events. */
+  conflictPolicy: 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
+  /** 0..1: a pass that would delete more than this share of a rep's linked items stops that rep's sync. */
+  maxDeleteShare: number;
 }
 
 /** An assigned user whose mailbox Syncline keeps in step. */

@@ -8,18 +8,31 @@
  *   2. Among the candidates the lowest Priority__c wins (1 beats 10; a blank priority loses to
  *      any number); remaining ties go to the configuration Name, then its Id, so the choice never
  *      depends on query order.
- * Picklists are stored as API names ('Both', 'OwnedByUser') and mapped through DIRECTION_VALUES /
- * CONTACT_FILTER_VALUES; an unknown value switches contacts off for that configuration.
+ * Picklists are stored as API names ('Both', 'OwnedByUser', 'SelectedEvents') and mapped through
+ * the value maps in sf-schema.ts. A blank field means its package default (CONFIGURATION_DEFAULTS):
+ * Salesforce back-fills only checkboxes when a field is added, so older configurations come back
+ * blank. An unknown picklist value (a newer package than this companion) switches off what it
+ * governs instead of guessing: contacts for a contacts picklist, events for an events picklist,
+ * and both for the conflict policy, which decides conflicts for both. Numbers outside the
+ * validation rules' ranges (records saved before the rules existed) are clamped, with a warning.
  * Inactive configurations and inactive users are ignored. A winning configuration with
- * Contacts_Enabled__c false is still returned (contacts.enabled false), so the engine can tell
- * "assigned but switched off" from "not assigned".
+ * Contacts_Enabled__c or Events_Enabled__c false is still returned (enabled false), so the
+ * engine can tell "assigned but switched off" from "not assigned".
  *
  * The join is done here over three plain queries rather than one relationship query: the
  * assignment's profile is a text field, which SOQL cannot join to User.
  */
 import type { Log } from '../../ports/log.ts';
 import type { Direction, SyncConfiguration, SyncUser } from '../../ports/salesforce.ts';
-import { CONTACT_FILTER_VALUES, DIRECTION_VALUES, SF } from '../../core/sf-schema.ts';
+import {
+  CONFIGURATION_DEFAULTS,
+  CONFIGURATION_LIMITS,
+  CONFLICT_POLICY_VALUES,
+  CONTACT_FILTER_VALUES,
+  DIRECTION_VALUES,
+  EVENT_SELECTION_VALUES,
+  SF,
+} from '../../core/sf-schema.ts';
 import type { SalesforceApi } from './api.ts';
 import { chunk, isSalesforceId, soqlIdList, to18 } from './soql.ts';
 
@@ -28,14 +41,33 @@ type Row = Record<string, unknown>;
 const CFG = SF.configuration;
 const ASG = SF.assignment;
 
-/**
- * Stored picklist API names → the port's values. A blank direction is the field's default
- * (Both); a blank filter is its default (OwnedByUser).
- */
+/** Stored picklist API names → the port's values. */
 const DIRECTIONS = new Map<string, Direction>(Object.entries(DIRECTION_VALUES));
 const FILTERS = new Map<string, SyncConfiguration['contacts']['filter']>(Object.entries(CONTACT_FILTER_VALUES));
-const DEFAULT_DIRECTION: keyof typeof DIRECTION_VALUES = 'Both';
-const DEFAULT_FILTER: keyof typeof CONTACT_FILTER_VALUES = 'OwnedByUser';
+const SELECTIONS = new Map<string, SyncConfiguration['events']['selection']>(Object.entries(EVENT_SELECTION_VALUES));
+const POLICIES = new Map<string, SyncConfiguration['conflictPolicy']>(Object.entries(CONFLICT_POLICY_VALUES));
+const DEFAULTS = CONFIGURATION_DEFAULTS;
+const F = CFG.fields;
+
+/** Every configuration field the companion reads, in SOQL order. */
+const CONFIG_FIELDS = [
+  F.priority,
+  F.contactsEnabled,
+  F.contactsDirection,
+  F.contactsFilter,
+  F.eventsEnabled,
+  F.eventsDirection,
+  F.eventsSelection,
+  F.eventsCategory,
+  F.eventsSeries,
+  F.eventsPrivate,
+  F.eventsAutoRelate,
+  F.eventsPropagateDeletes,
+  F.eventsWindowDaysBack,
+  F.eventsWindowDaysAhead,
+  F.conflictPolicy,
+  F.maxDeletePercent,
+] as const;
 
 interface Candidate {
   config: SyncConfiguration;
@@ -44,32 +76,93 @@ interface Candidate {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** A number field as REST returns it (number), or as a string from other paths; NaN when it is neither. */
+function numeric(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return NaN;
+}
+
+const isBlank = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+
+/** Checkboxes are never blank in Salesforce; anything but a boolean is treated as the field's default. */
+const flag = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : fallback);
+
 function toConfiguration(row: Row, log: Log): Candidate | undefined {
   const id = str(row.Id);
   if (!id) return undefined;
-  const storedDirection = str(row[CFG.fields.contactsDirection]) ?? DEFAULT_DIRECTION;
-  const storedFilter = str(row[CFG.fields.contactsFilter]) ?? DEFAULT_FILTER;
-  const direction = DIRECTIONS.get(storedDirection);
-  const filter = FILTERS.get(storedFilter);
-  let enabled = row[CFG.fields.contactsEnabled] === true;
-  if (enabled && (!direction || !filter)) {
-    // An unknown picklist value means a newer package than this companion: do nothing rather than guess.
-    log('warn', 'salesforce configuration has an unknown contacts direction or filter; contacts disabled for it', { configurationId: id });
-    enabled = false;
+  const warn = (msg: string, data: Record<string, unknown> = {}): void => {
+    log('warn', msg, { configurationId: id, ...data });
+  };
+
+  const direction = DIRECTIONS.get(str(row[F.contactsDirection]) ?? DEFAULTS.contactsDirection);
+  const filter = FILTERS.get(str(row[F.contactsFilter]) ?? DEFAULTS.contactsFilter);
+  const eventsDirection = DIRECTIONS.get(str(row[F.eventsDirection]) ?? DEFAULTS.eventsDirection);
+  const selection = SELECTIONS.get(str(row[F.eventsSelection]) ?? DEFAULTS.eventsSelection);
+  const policy = POLICIES.get(str(row[F.conflictPolicy]) ?? DEFAULTS.conflictPolicy);
+
+  let contactsEnabled = row[F.contactsEnabled] === true;
+  let eventsEnabled = flag(row[F.eventsEnabled], DEFAULTS.eventsEnabled);
+  // An unknown picklist value means a newer package than this companion: do nothing rather than guess.
+  if (!policy && (contactsEnabled || eventsEnabled)) {
+    warn('salesforce configuration has an unknown conflict policy; contacts and events disabled for it');
+    contactsEnabled = false;
+    eventsEnabled = false;
   }
-  const rawPriority = row[CFG.fields.priority];
-  const parsed = typeof rawPriority === 'number' ? rawPriority : typeof rawPriority === 'string' && rawPriority.trim() !== '' ? Number(rawPriority) : NaN;
-  const priority = Number.isFinite(parsed) ? parsed : Number.POSITIVE_INFINITY;
+  if (contactsEnabled && (!direction || !filter)) {
+    warn('salesforce configuration has an unknown contacts direction or filter; contacts disabled for it');
+    contactsEnabled = false;
+  }
+  if (eventsEnabled && (!eventsDirection || !selection)) {
+    warn('salesforce configuration has an unknown events direction or selection; events disabled for it');
+    eventsEnabled = false;
+  }
+
+  /** A blank number is its default; one outside the validation rule's range is clamped, so a bad record cannot widen what syncs. */
+  const bounded = (field: string, fallback: number, min: number, max: number): number => {
+    const raw = row[field];
+    if (isBlank(raw)) return fallback;
+    const n = numeric(raw);
+    if (!Number.isFinite(n)) {
+      warn('salesforce configuration has a non-numeric value; the default is used', { field });
+      return fallback;
+    }
+    const whole = Math.round(n);
+    if (whole < min || whole > max) {
+      warn('salesforce configuration value is out of range; clamped', { field, min, max });
+      return Math.min(max, Math.max(min, whole));
+    }
+    return whole;
+  };
+  const days = CONFIGURATION_LIMITS.eventsWindowDays;
+  const pct = CONFIGURATION_LIMITS.maxDeletePercent;
+
+  const parsedPriority = numeric(row[F.priority]);
+  const priority = Number.isFinite(parsedPriority) ? parsedPriority : Number.POSITIVE_INFINITY;
   return {
     priority,
     config: {
       id,
       name: str(row.Name) ?? id,
       contacts: {
-        enabled,
+        enabled: contactsEnabled,
         direction: direction ?? DIRECTION_VALUES.Both,
         filter: filter ?? CONTACT_FILTER_VALUES.OwnedByUser,
       },
+      events: {
+        enabled: eventsEnabled,
+        direction: eventsDirection ?? DIRECTION_VALUES.Both,
+        selection: selection ?? EVENT_SELECTION_VALUES.AllEvents,
+        category: str(row[F.eventsCategory])?.trim() || DEFAULTS.eventsCategory,
+        series: flag(row[F.eventsSeries], DEFAULTS.eventsSeries),
+        privateEvents: flag(row[F.eventsPrivate], DEFAULTS.eventsPrivate),
+        autoRelate: flag(row[F.eventsAutoRelate], DEFAULTS.eventsAutoRelate),
+        propagateDeletes: flag(row[F.eventsPropagateDeletes], DEFAULTS.eventsPropagateDeletes),
+        windowDaysBack: bounded(F.eventsWindowDaysBack, DEFAULTS.eventsWindowDaysBack, days.min, days.max),
+        windowDaysAhead: bounded(F.eventsWindowDaysAhead, DEFAULTS.eventsWindowDaysAhead, days.min, days.max),
+      },
+      conflictPolicy: policy ?? CONFLICT_POLICY_VALUES.SalesforceWins,
+      maxDeleteShare: bounded(F.maxDeletePercent, DEFAULTS.maxDeletePercent, pct.min, pct.max) / 100,
     },
   };
 }
@@ -91,8 +184,7 @@ export async function loadSyncUsers(api: SalesforceApi, log: Log): Promise<SyncU
   const configRows = await api.query<Row>(
     who,
     'configuration query',
-    `SELECT Id, Name, ${CFG.fields.priority}, ${CFG.fields.contactsEnabled}, ${CFG.fields.contactsDirection}, ${CFG.fields.contactsFilter} ` +
-      `FROM ${CFG.object} WHERE ${CFG.fields.active} = true`,
+    `SELECT Id, Name, ${CONFIG_FIELDS.join(', ')} FROM ${CFG.object} WHERE ${F.active} = true`,
   );
   const configs = new Map<string, Candidate>();
   for (const row of configRows) {
