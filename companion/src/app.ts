@@ -106,8 +106,6 @@ export async function startApp(opts: AppOptions): Promise<App> {
     clock,
     log,
     salt,
-    conflictPolicy: config.sync.conflictPolicy,
-    maxDeleteShare: 0.5,
   };
 
   const statusPublisher = new StatusPublisher({ salesforce, store, clock, log, refreshMs: config.sync.statusRefreshSeconds * 1000 });

@@ -193,6 +193,27 @@ test('companion restart in the middle of changes on both sides: converges, nothi
   assert.equal(inMb.find((c) => c.emailAddresses?.[0]?.address === String(someSf.Email).toLowerCase())?.department, 'Changed while down');
 });
 
+test('the conflict policy is the one set in Salesforce: mailbox wins, then Salesforce wins again', async () => {
+  const user = rep();
+  const resolveConflict = async (policy: 'MailboxWins' | 'SalesforceWins', tag: string) => {
+    await app!.stop();
+    app = undefined;
+    await sf.sobject('Sync_Configuration__c').update({ Id: sandbox.seeded.configurationId, Conflict_Policy__c: policy });
+    const contact = sfContactsOf(user.id).find((c) => String(c.Email).endsWith('@customer.example'))!;
+    const mbContact = (await graph.folderContacts(user.email)).find((c) => c.emailAddresses?.[0]?.address === String(contact.Email).toLowerCase())!;
+    await sf.sobject('Contact').update({ Id: contact.Id as string, Title: `${tag} from Salesforce` });
+    await graph.request('PATCH', `/users/${encodeURIComponent(user.email)}/contacts/${mbContact.id}`, { jobTitle: `${tag} from the mailbox` });
+    await startCompanion();
+    await converge();
+    const sfTitle = sfContactsOf(user.id).find((c) => c.Id === contact.Id)!.Title;
+    const mbTitle = (await graph.folderContacts(user.email)).find((c) => c.id === mbContact.id)!.jobTitle;
+    assert.equal(sfTitle, mbTitle, 'both sides agree after the conflict');
+    return sfTitle;
+  };
+  assert.equal(await resolveConflict('MailboxWins', 'A'), 'A from the mailbox');
+  assert.equal(await resolveConflict('SalesforceWins', 'B'), 'B from Salesforce');
+});
+
 test('throttling (429) and server errors (5xx) injected on both sides: still converges', async () => {
   const user = rep();
   const folders = await graph.request('GET', `/users/${encodeURIComponent(user.email)}/contactFolders`);

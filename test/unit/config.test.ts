@@ -22,7 +22,7 @@ test('a minimal config gets the documented defaults', () => {
   assert.equal(c.salesforce.apiVersion, '61.0');
   assert.equal(c.microsoft.graphUrl, 'https://graph.microsoft.com/v1.0');
   assert.equal(c.microsoft.contactFolderName, 'Salesforce_Sync');
-  assert.deepEqual(c.sync, { pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', conflictPolicy: 'salesforce_wins', workers: 4 });
+  assert.deepEqual(c.sync, { pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', workers: 4 });
   assert.equal(c.log.level, 'info');
   assert.equal(c.databaseUrl, undefined);
 });
@@ -34,7 +34,7 @@ const invalid: Array<{ name: string; mutate: (c: any) => void; key: string }> = 
   { name: 'secret given as a value', mutate: (c) => (c.microsoft.clientSecret = 's3cr3t-value'), key: 'microsoft.clientSecret' },
   { name: 'secret with both file and env', mutate: (c) => (c.microsoft.clientSecret = { file: 'a', env: 'B' }), key: 'microsoft.clientSecret' },
   { name: 'poll interval below 1 s', mutate: (c) => (c.sync = { pollIntervalSeconds: 0 }), key: 'sync.pollIntervalSeconds' },
-  { name: 'unknown conflict policy', mutate: (c) => (c.sync = { conflictPolicy: 'random' }), key: 'sync.conflictPolicy' },
+  { name: 'a setting that belongs in Salesforce (conflict policy)', mutate: (c) => (c.sync = { conflictPolicy: 'mailbox_wins' }), key: 'sync' },
   { name: 'malformed api version', mutate: (c) => (c.salesforce.apiVersion = 'v61'), key: 'salesforce.apiVersion' },
 ];
 for (const c of invalid) {

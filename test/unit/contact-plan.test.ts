@@ -265,3 +265,17 @@ test('a mass delete over the configured share stops the pass; within it, or smal
   assert.equal(run(6, 0.1).halted, true);
   assert.equal(run(20, 1).halted, false, 'a 100% limit lets a deliberate mass delete through');
 });
+
+test('newest wins: the side modified last wins a same-field conflict; unknown times or a tie → Salesforce', () => {
+  const conflict = (sfAt?: string, mbAt?: string) =>
+    plan({
+      conflictPolicy: 'newest_wins',
+      links: [link('s1', 'm1', ada)],
+      salesforce: inc([{ ...item('s1', { ...ada, title: 'From Salesforce' }), ...(sfAt ? { modifiedAt: sfAt } : {}) }]),
+      mailbox: inc([{ ...item('m1', { ...ada, fax: undefined, title: 'From mailbox' }), ...(mbAt ? { modifiedAt: mbAt } : {}) }]),
+    })[0]!.conflicts[0]!.winner;
+  assert.equal(conflict('2026-11-22T10:00:00.000+0000', '2026-11-22T10:05:00Z'), 'mailbox');
+  assert.equal(conflict('2026-11-22T10:06:00.000+0000', '2026-11-22T10:05:00Z'), 'salesforce');
+  assert.equal(conflict('2026-11-22T10:05:00.000+0000', '2026-11-22T10:05:00Z'), 'salesforce', 'tie');
+  assert.equal(conflict(undefined, '2026-11-22T10:05:00Z'), 'salesforce', 'unknown');
+});

@@ -54,11 +54,10 @@ export const configSchema = z
         /** Sync_User_Status__c rows are sent when state, counts or errors change; timestamps at most this often. */
         statusRefreshSeconds: z.number().min(10).max(86400).default(900),
         clientId: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, "_", "-" and "." only').default('syncline'),
-        conflictPolicy: z.enum(['salesforce_wins', 'mailbox_wins']).default('salesforce_wins'),
         workers: z.number().int().min(1).max(64).default(4),
       })
       .strict()
-      .default({ pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', conflictPolicy: 'salesforce_wins', workers: 4 }),
+      .default({ pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', workers: 4 }),
     log: z
       .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
       .strict()

@@ -18,7 +18,7 @@ import { hashContactFields } from './hash.ts';
 import { normaliseContact } from './normalise.ts';
 import type { ContactLink, Direction, SideItem } from './sync-types.ts';
 
-export type ConflictPolicy = 'salesforce_wins' | 'mailbox_wins';
+export type ConflictPolicy = 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
 
 /** What one side shows in this pass: every item (full) or only what changed since the cursor. */
 export interface SideSnapshot {
@@ -154,10 +154,19 @@ class PlanContext {
     return this.input.mailboxFields.includes(f);
   }
 
-  /** Who wins a field both sides changed to different values. One-way sync: the sender always wins. */
-  private winner(): 'salesforce' | 'mailbox' {
+  /**
+   * Who wins a field both sides changed to different values. One-way sync: the sender always wins.
+   * Newest wins compares each side's last-modified instant; when either is unknown, or they tie,
+   * Salesforce wins — a documented rule rather than a coin toss.
+   */
+  private winner(sfItem?: SideItem<ContactFields>, mbItem?: SideItem<ContactFields>): 'salesforce' | 'mailbox' {
     if (this.input.direction === 'salesforce_to_mailbox') return 'salesforce';
     if (this.input.direction === 'mailbox_to_salesforce') return 'mailbox';
+    if (this.input.conflictPolicy === 'newest_wins') {
+      const sfAt = sfItem?.modifiedAt ? Date.parse(sfItem.modifiedAt) : NaN;
+      const mbAt = mbItem?.modifiedAt ? Date.parse(mbItem.modifiedAt) : NaN;
+      return Number.isFinite(sfAt) && Number.isFinite(mbAt) && mbAt > sfAt ? 'mailbox' : 'salesforce';
+    }
     return this.input.conflictPolicy === 'mailbox_wins' ? 'mailbox' : 'salesforce';
   }
 
@@ -189,7 +198,7 @@ class PlanContext {
         merge.agreed[f] = sfHash![f]!;
         continue;
       }
-      const from = sfChanged && mbChanged ? merge.conflict(f, this.winner()) : sfChanged ? 'salesforce' : 'mailbox';
+      const from = sfChanged && mbChanged ? merge.conflict(f, this.winner(sfItem, mbItem)) : sfChanged ? 'salesforce' : 'mailbox';
       if (from === 'salesforce') merge.copy('salesforce', f, sfItem!.data[f], sfHash![f]!);
       else merge.copy('mailbox', f, mbItem!.data[f], mbHash![f]!);
     }
@@ -280,7 +289,7 @@ class PlanContext {
       }
       const sfHas = sfNorm[f] !== undefined;
       const mbHas = mbNorm[f] !== undefined;
-      const from = sfHas && mbHas ? merge.conflict(f, this.winner()) : sfHas ? 'salesforce' : 'mailbox';
+      const from = sfHas && mbHas ? merge.conflict(f, this.winner(sfItem, mbItem)) : sfHas ? 'salesforce' : 'mailbox';
       // A difference the direction forbids resolving stays un-agreed, so a later change on the sending side still flows.
       if (from === 'salesforce') merge.copy('salesforce', f, sfItem.data[f], sfHash[f]!);
       else merge.copy('mailbox', f, mbItem.data[f], mbHash[f]!);

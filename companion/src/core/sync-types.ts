@@ -7,6 +7,8 @@ export interface SideItem<T> {
   id: string;
   /** Opaque version: Salesforce SystemModstamp, Graph changeKey, … */
   version: string;
+  /** When the side last changed the item (ISO instant), for the newest-wins policy; absent when unknown. */
+  modifiedAt?: string;
   data: T;
 }
 

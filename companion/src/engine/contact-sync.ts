@@ -4,7 +4,7 @@
  * crash or a retryable failure means the next pass re-reads and re-applies (idempotently).
  */
 import type { ContactField, ContactFields, MappingWarning } from '../core/contact.ts';
-import { planContacts, type ConflictPolicy, type PairPlan, type SideSnapshot, type WriteOp } from '../core/contact-plan.ts';
+import { planContacts, type PairPlan, type SideSnapshot, type WriteOp } from '../core/contact-plan.ts';
 import { hashContactFields } from '../core/hash.ts';
 import type { ContactLink } from '../core/sync-types.ts';
 import type { ItemError, WriteResult } from '../ports/items.ts';
@@ -23,9 +23,6 @@ export interface ContactSyncDeps {
   clock: Clock;
   log: Log;
   salt: string;
-  conflictPolicy: ConflictPolicy;
-  /** Safety valve share (0..1); see ContactPlanInput.maxDeleteShare. */
-  maxDeleteShare: number;
 }
 
 export interface ContactSyncOutcome {
@@ -94,13 +91,14 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   const plan = planContacts({
     userId,
     direction: user.configuration.contacts.direction,
-    conflictPolicy: deps.conflictPolicy,
+    // Both come from the user's Sync_Configuration__c: the admin decides them in Salesforce.
+    conflictPolicy: user.configuration.conflictPolicy,
     salt: deps.salt,
     links,
     salesforce: sfSnapshot.snapshot,
     mailbox: mbSnapshot,
     mailboxFields: deps.mailboxFields,
-    maxDeleteShare: deps.maxDeleteShare,
+    maxDeleteShare: user.configuration.maxDeleteShare,
   });
   if (plan.halted) {
     outcome.halted = plan.message;

@@ -14,6 +14,7 @@ import { versionOf, type RawContactCache } from './raw-cache.ts';
  */
 export const CONTACT_SELECT = [
   'changeKey',
+  'lastModifiedDateTime',
   'givenName',
   'middleName',
   'surname',
@@ -91,7 +92,8 @@ export async function readContactDelta(
       }
       const raw = item as GraphContact;
       const mapped = fromGraphContact(raw);
-      changes.set(id, { kind: 'upsert', item: { id, version: versionOf(raw), data: mapped.fields } });
+      const modifiedAt = typeof raw.lastModifiedDateTime === 'string' ? raw.lastModifiedDateTime : undefined;
+      changes.set(id, { kind: 'upsert', item: { id, version: versionOf(raw), ...(modifiedAt ? { modifiedAt } : {}), data: mapped.fields } });
       if (mapped.warnings.length > 0) warnings[id] = mapped.warnings;
       deps.raws.set(mailbox, id, raw);
     }

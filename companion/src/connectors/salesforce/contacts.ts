@@ -38,6 +38,7 @@ function toSideItem(row: ContactRow): SalesforceContact | undefined {
   return {
     id: row.Id,
     version: typeof row.SystemModstamp === 'string' ? row.SystemModstamp : '',
+    ...(typeof row.SystemModstamp === 'string' ? { modifiedAt: row.SystemModstamp } : {}),
     data: fields,
     ownerId: typeof row.OwnerId === 'string' ? row.OwnerId : '',
     warnings,
