@@ -40,7 +40,8 @@ export const SANDBOX_ROOT = 'sandbox';
  * state, same output for the same input (a recurrence or time-zone table library would qualify).
  * None is needed today.
  */
-export const CORE_ALLOWED_PACKAGES: readonly string[] = [];
+/** Pure libraries core/ may use: zone names, recurrence rules, HTML to text (no I/O, no clock, no environment). */
+export const CORE_ALLOWED_PACKAGES: readonly string[] = ['windows-iana', 'rrule', 'html-to-text'];
 
 /** Node built-ins core/ may import (hashing is part of the canonical model). */
 export const CORE_ALLOWED_NODE: readonly string[] = ['node:crypto'];
