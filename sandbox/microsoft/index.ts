@@ -3,10 +3,13 @@ import type { RequestCounter } from '../common/counter.ts';
 import { FaultInjector, type FaultRule } from '../common/faults.ts';
 import { startEmulatorServer, type Handler } from '../common/server.ts';
 import { AccessTokens } from './access-tokens.ts';
+import { UTC } from './calendar-time.ts';
 import { renderContact } from './contact-json.ts';
 import { parseContactInput } from './contact-schema.ts';
 import { batchCounterKey, graphCounterKey } from './counter-key.ts';
 import { DeltaTokens } from './delta-tokens.ts';
+import { renderEvent } from './events-json.ts';
+import { createEvent, updateEvent } from './events-ops.ts';
 import type { GraphServices } from './graph-context.ts';
 import { graphFaultBody, graphHttpHandler, innerFaults } from './graph-http.ts';
 import { identityEndpoints, identityHandler } from './identity.ts';
@@ -22,7 +25,7 @@ export interface GraphOptions {
   clientSecret?: string;
   /** Public keys (PEM or KeyObject) accepted for client_assertion (certificate credentials). */
   clientCertificates?: Array<string | KeyObject>;
-  /** Application roles granted by admin consent; default Contacts.ReadWrite and User.Read.All. */
+  /** Application roles granted by admin consent; default Contacts.ReadWrite, Calendars.ReadWrite and User.Read.All. */
   roles?: string[];
   /** Default 3600. */
   tokenTtlSeconds?: number;
@@ -40,6 +43,10 @@ export interface GraphOptions {
   serviceTimeMs?: number;
   faults?: FaultRule[];
   now?: () => number;
+  calendar?: {
+    /** Cancelling an occurrence sends no @removed through calendarView/delta; default false. */
+    silentCancellations?: boolean;
+  };
 }
 
 export interface GraphEmulator {
@@ -65,6 +72,10 @@ export interface GraphEmulator {
   folders(mailbox: string): Array<{ id: string; displayName: string; parentFolderId: string }>;
   /** Successful create/update/delete of contacts through the API so far (for echo-loop tests). */
   writeCount(): number;
+  /** Stored events of the default calendar (single events, series masters, exceptions) as Graph JSON in UTC. */
+  events(mailbox: string): Array<Record<string, unknown>>;
+  /** Successful create/update/delete of events through the API so far (transactionId replays excluded). */
+  eventWriteCount(): number;
   /** Makes every delta and skip token issued so far answer 410 SyncStateNotFound. */
   expireDeltaTokens(): void;
   /** The mailbox owner at work in Outlook: not API writes, so writeCount does not move. */
@@ -73,6 +84,12 @@ export interface GraphEmulator {
     updateContact(mailbox: string, contactId: string, patch: Record<string, unknown>): void;
     deleteContact(mailbox: string, contactId: string): void;
     moveContact(mailbox: string, contactId: string, folderId: string): void;
+    /** Body as for POST /events (attendees may carry a status, as if they had answered); returns the new id. */
+    createEvent(mailbox: string, event: Record<string, unknown>): string;
+    /** Any event id, occurrences included (which become exceptions). */
+    updateEvent(mailbox: string, eventId: string, patch: Record<string, unknown>): void;
+    /** A single event or series goes; an occurrence or exception is cancelled. */
+    deleteEvent(mailbox: string, eventId: string): void;
   };
   close(): Promise<void>;
 }
@@ -85,10 +102,11 @@ export async function startGraph(opts: GraphOptions = {}): Promise<GraphEmulator
   const clientId = opts.clientId ?? newGuid();
   const clientSecret = opts.clientSecret ?? `sandbox~${newGuid()}`;
   const store = new MailboxStore(now);
+  store.calendars.silentCancellations = opts.calendar?.silentCancellations ?? false;
   const tokens = new AccessTokens({
     tenantId,
     clientId,
-    roles: opts.roles ?? ['Contacts.ReadWrite', 'User.Read.All'],
+    roles: opts.roles ?? ['Contacts.ReadWrite', 'Calendars.ReadWrite', 'User.Read.All'],
     ttlSeconds: opts.tokenTtlSeconds ?? 3600,
     now,
   });
@@ -184,6 +202,12 @@ export async function startGraph(opts: GraphOptions = {}): Promise<GraphEmulator
     },
     folders: (key) => store.childFolders(mailbox(key)).map((f) => ({ ...f })),
     writeCount: () => store.writes,
+    events: (key) => {
+      const mb = mailbox(key);
+      const owner = { name: mb.displayName, address: mb.userPrincipalName };
+      return [...store.calendars.of(mb.id).events.values()].map((e) => renderEvent(e, { zone: UTC, owner }));
+    },
+    eventWriteCount: () => store.calendars.writes,
     expireDeltaTokens: () => svc.deltaTokens.expireAll(),
     user: {
       createContact: (key, folderId, contact) => {
@@ -203,6 +227,24 @@ export async function startGraph(opts: GraphOptions = {}): Promise<GraphEmulator
       moveContact: (key, id, folderId) => {
         const { mb, rec } = contactOf(key, id);
         store.moveContact(mb, rec, folderOf(mb, folderId));
+      },
+      createEvent: (key, event) => {
+        const made = createEvent(store.calendars, store.calendars.of(mailbox(key).id), event, true);
+        if (!made.ok) throw new Error(`${made.error.code}: ${made.error.message}`);
+        return made.value.rec.id;
+      },
+      updateEvent: (key, id, patch) => {
+        const cal = store.calendars.of(mailbox(key).id);
+        const item = store.calendars.find(cal, id);
+        if (!item) throw new Error(`no event ${id} in ${key}`);
+        const done = updateEvent(store.calendars, cal, item, patch, true);
+        if (!done.ok) throw new Error(`${done.error.code}: ${done.error.message}`);
+      },
+      deleteEvent: (key, id) => {
+        const cal = store.calendars.of(mailbox(key).id);
+        const item = store.calendars.find(cal, id);
+        if (!item) throw new Error(`no event ${id} in ${key}`);
+        store.calendars.delete(cal, item);
       },
     },
     close: () => server.close(),

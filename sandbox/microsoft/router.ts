@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from './contacts-api.ts';
 import { handleDelta } from './delta.ts';
+import { matchCalendarRoute } from './events-routes.ts';
 import { createFolder, deleteFolder, getFolder, listFolders, updateFolder } from './folders-api.ts';
 import { Errors, graphError, type GraphResult } from './graph-errors.ts';
 import { ok, type GraphRequest, type GraphServices, type Target } from './graph-context.ts';
@@ -12,6 +13,8 @@ type Access = 'read' | 'write';
 interface Route {
   access: Access;
   run: (t: Target) => GraphResult;
+  /** The permission family checked: Contacts unless the route says otherwise. */
+  resource?: 'Contacts' | 'Calendars';
 }
 
 const DELTA_SEGMENTS = new Set(['delta', 'delta()', 'microsoft.graph.delta', 'microsoft.graph.delta()']);
@@ -34,7 +37,7 @@ export async function executeGraph(svc: GraphServices, req: GraphRequest): Promi
 
   const matched = matchRoute(req, mailbox, rest);
   if ('status' in matched) return matched;
-  if (!allowed(req.app.roles, matched.access)) {
+  if (!allowed(req.app.roles, matched.access, matched.resource)) {
     return graphError(req.ctx, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }
   const admission = svc.throttle.admit(mailbox.id);
@@ -71,9 +74,9 @@ function safeDecode(s: string): string {
   }
 }
 
-function allowed(roles: string[], access: Access): boolean {
-  if (roles.includes('Contacts.ReadWrite')) return true;
-  return access === 'read' && roles.includes('Contacts.Read');
+function allowed(roles: string[], access: Access, resource: 'Contacts' | 'Calendars' = 'Contacts'): boolean {
+  if (roles.includes(`${resource}.ReadWrite`)) return true;
+  return access === 'read' && roles.includes(`${resource}.Read`);
 }
 
 function getUser(svc: GraphServices, req: GraphRequest, mailbox: MailboxRecord | undefined, key: string): GraphResult {
@@ -134,6 +137,8 @@ function matchRoute(req: GraphRequest, mailbox: MailboxRecord, rest: string[]): 
     if (rest.length === 2) return contactItem(req, mailbox, rest[1] ?? '');
     return Errors.segmentNotFound(req.ctx, rest[2] ?? '');
   }
+  const calendar = matchCalendarRoute(req, rest);
+  if (calendar) return 'status' in calendar ? calendar : { ...calendar, resource: 'Calendars' };
   return Errors.segmentNotFound(req.ctx, rest[0] ?? '');
 }
 

@@ -1,3 +1,4 @@
+import { CalendarStore } from './calendar-store.ts';
 import { derivedDisplayName, type ContactProps, type ExtendedProperty } from './contact-schema.ts';
 import { newChangeKey, newGuid, newItemId } from './ids.ts';
 
@@ -51,8 +52,12 @@ export class MailboxStore {
   private readonly idByUpn = new Map<string, string>();
   /** Successful API writes on contacts, for echo-loop tests. */
   writes = 0;
+  /** Each mailbox's default calendar, kept apart so contact bookkeeping stays as it was. */
+  readonly calendars: CalendarStore;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.calendars = new CalendarStore(now);
+  }
 
   addMailbox(m: { userPrincipalName: string; displayName?: string; id?: string }): MailboxRecord {
     const id = (m.id ?? newGuid()).toLowerCase();

@@ -3,6 +3,7 @@
  * function returns a SaveResult-like outcome for a record failure and throws SfRequestError only
  * for problems that fail a whole request.
  */
+import { hooksFor } from './activity-hooks.ts';
 import { SfError } from './errors.ts';
 import { keyPrefixOf, normalizeId } from './ids.ts';
 import type { ObjectDef } from './schema.ts';
@@ -67,7 +68,12 @@ export function insertRecord(tx: Transaction, def: ObjectDef, input: Record<stri
   if (errors.length) return { errors };
   const unique = uniqueViolation(tx, def, values, undefined);
   if (unique) return { errors: [unique] };
-  return { id: tx.insert(def, values), errors: [] };
+  const hooks = hooksFor(def);
+  const ruleErrors = hooks?.prepare?.(tx, def, values, undefined) ?? [];
+  if (ruleErrors.length) return { errors: ruleErrors };
+  const id = tx.insert(def, values);
+  hooks?.afterInsert?.(tx, def, id);
+  return { id, errors: [] };
 }
 
 export function updateRecord(tx: Transaction, def: ObjectDef, id: string, input: Record<string, unknown>): SaveOutcome {
@@ -76,14 +82,21 @@ export function updateRecord(tx: Transaction, def: ObjectDef, id: string, input:
   if (errors.length) return { id, errors };
   const unique = uniqueViolation(tx, def, values, id);
   if (unique) return { id, errors: [unique] };
+  const hooks = hooksFor(def);
+  const given = new Set(Object.keys(values));
+  const ruleErrors = current ? (hooks?.prepare?.(tx, def, values, current.values) ?? []) : [];
+  if (ruleErrors.length) return { id, errors: ruleErrors };
   tx.update(def, id, values);
+  if (current) hooks?.afterUpdate?.(tx, def, id, current.values, given);
   return { id, errors: [] };
 }
 
 export function deleteRecord(tx: Transaction, def: ObjectDef, id: string): SaveOutcome {
   if (!def.deletable) return { errors: [new SfError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id')] };
   try {
+    const before = tx.get(id)?.values;
     tx.delete(def, id);
+    if (before) hooksFor(def)?.afterDelete?.(tx, def, id, before);
     return { id, errors: [] };
   } catch (err) {
     if (err instanceof SfError) return { errors: [err] };

@@ -20,6 +20,7 @@ export type FieldType =
   | 'datetime'
   | 'picklist'
   | 'multipicklist'
+  | 'combobox'
   | 'reference';
 
 export interface PicklistValue {
@@ -79,7 +80,7 @@ export interface ObjectDef {
 }
 
 export function fieldDef(name: string, type: FieldType, over: Partial<FieldDef> = {}): FieldDef {
-  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(type);
+  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'combobox'].includes(type);
   return {
     name,
     label: name,

@@ -2,6 +2,7 @@
  * The standard objects the emulator knows, with the lengths, labels and relationship names of a
  * real org (the labels matter: validation messages quote them).
  */
+import { event, eventRelation, lead } from './activity-objects.ts';
 import { fieldDef, systemField, type FieldDef, type ObjectDef } from './schema.ts';
 
 const USER = ['User'];
@@ -143,5 +144,6 @@ export function standardObjects(): ObjectDef[] {
     fieldDef('Description', 'textarea', { label: 'Contact Description', length: 32000 }),
   ]);
 
-  return [profile, user, account, contact];
+  const parts = { auditFields, ownerField, object };
+  return [profile, user, account, contact, lead(parts), event(parts), eventRelation(parts)];
 }

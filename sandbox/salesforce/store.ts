@@ -16,6 +16,9 @@ export interface StoredRecord {
   deletedAt?: number;
 }
 
+/** A value that becomes the inserted record's own id (an event series names itself). */
+export const SELF_ID: unique symbol = Symbol('self id');
+
 /** Deleted records stay queryable (queryAll) this long, as in the Recycle Bin. */
 const RECYCLE_BIN_MS = 15 * 24 * 3600_000;
 /** Fields a change event never carries. */
@@ -140,7 +143,7 @@ export class Transaction {
     };
     for (const f of def.fields) {
       if (f.derive || f.name in rec) continue;
-      rec[f.name] = values[f.name] ?? null;
+      rec[f.name] = values[f.name] === SELF_ID ? id : (values[f.name] ?? null);
     }
     this.fillName(def, rec);
     this.deriveAll(def, rec);

@@ -448,7 +448,7 @@ test('a replay id past the 72 h retention, or unknown, fails the subscription wi
 
 test('channels: the entity channel and /data/ChangeEvents carry the same event; others do not exist', async () => {
   const h = await org();
-  assert.deepEqual(h.entities, ['Contact'], 'force-app enables CDC for Contact');
+  assert.deepEqual([...h.entities].sort(), ['Contact', 'Event', 'EventRelation'], 'force-app enables CDC for Contact, Event and EventRelation');
   const all = new Subscriber(h, h.token(), '/data/ChangeEvents', -1);
   await all.subscribe();
   const contacts = new Subscriber(h, h.token(), CONTACTS, -1);

@@ -11,6 +11,7 @@ const SOAP_TYPE: Record<FieldType, string> = {
   url: 'xsd:string',
   picklist: 'xsd:string',
   multipicklist: 'xsd:string',
+  combobox: 'xsd:string',
   boolean: 'xsd:boolean',
   double: 'xsd:double',
   currency: 'xsd:double',
@@ -20,7 +21,7 @@ const SOAP_TYPE: Record<FieldType, string> = {
   datetime: 'xsd:dateTime',
 };
 
-const TEXTLIKE = new Set<FieldType>(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'id', 'reference']);
+const TEXTLIKE = new Set<FieldType>(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'combobox', 'id', 'reference']);
 
 function urls(def: ObjectDef, version: string): Record<string, string> {
   const base = `/services/data/v${version}/sobjects/${def.name}`;
@@ -131,7 +132,7 @@ export function describeField(f: FieldDef): Record<string, unknown> {
     nillable: f.nillable,
     permissionable: f.custom && f.nillable,
     picklistValues: f.picklistValues.map((p) => ({ active: p.active, defaultValue: p.defaultValue, label: p.label, validFor: null, value: p.value })),
-    polymorphicForeignKey: false,
+    polymorphicForeignKey: f.referenceTo.length > 1,
     precision: f.precision,
     referenceTo: f.referenceTo,
     relationshipName: f.relationshipName,

@@ -15,6 +15,7 @@ import { dmlOutcomeResponse, restRecord } from './records.ts';
 import { errorResponse, guarded, isPlainObject, jsonBody, objectOr404, ok, type RestCall } from './context.ts';
 import { describeGlobal, describeSObject } from './describe.ts';
 import { singleByExternalId } from './upsert.ts';
+import { deleteOnwards, FROM_THIS_EVENT_ONWARDS } from './event-series-delete.ts';
 import { toCdc } from '../values.ts';
 
 export function handleSObjects(call: RestCall): Response | undefined {
@@ -24,6 +25,7 @@ export function handleSObjects(call: RestCall): Response | undefined {
     const { method } = call.req;
     if (!type) return method === 'GET' ? ok(describeGlobal(call.core.schema, call.version)) : errorResponse(methodNotAllowed(method, ['GET', 'HEAD']));
     const def = objectOr404(call.core, type);
+    if (def.name === 'Event' && third !== undefined && fourth === FROM_THIS_EVENT_ONWARDS) return deleteOnwards(call, def, third);
     if (third !== undefined && fourth !== undefined) return singleByExternalId(call, def, third, fourth);
     if (third === 'describe') {
       return method === 'GET' ? ok(describeSObject(call.core.schema, def, call.version)) : errorResponse(methodNotAllowed(method, ['GET', 'HEAD']));

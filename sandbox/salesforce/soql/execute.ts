@@ -7,6 +7,7 @@ import type { OrgStore, StoredRecord } from '../store.ts';
 import { toRest } from '../values.ts';
 import type { Query } from './ast.ts';
 import { SoqlError } from './errors.ts';
+import { leafValue } from './polymorphic.ts';
 import { compileCondition, readValue, type Fetch } from './filter.ts';
 import { parseSoql } from './parser.ts';
 import { resolvePath, type ResolvedField, type Scope } from './resolve.ts';
@@ -120,7 +121,7 @@ function shape(rec: StoredRecord, fields: ResolvedField[], fetch: Fetch, apiVers
       target = nested;
       cur = parent;
     }
-    if (!missing) target[rf.leaf.name] = toRest(rf.leaf, cur.values[rf.leaf.name]);
+    if (!missing) target[rf.leaf.name] = toRest(rf.leaf, leafValue(rf.leaf, cur));
   }
   return out;
 }

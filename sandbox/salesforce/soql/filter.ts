@@ -8,13 +8,14 @@ import type { StoredRecord } from '../store.ts';
 import { dateOf } from '../values.ts';
 import type { CompareOp, Condition, Literal } from './ast.ts';
 import { SoqlError } from './errors.ts';
+import { leafValue } from './polymorphic.ts';
 import { resolvePath, type ResolvedField, type Scope } from './resolve.ts';
 
 export type Fetch = (id: string) => StoredRecord | undefined;
 export type Predicate = (rec: StoredRecord) => boolean;
 
 const DAY = 86_400_000;
-const TEXT = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist']);
+const TEXT = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'combobox']);
 const NUMERIC = new Set(['double', 'int', 'currency', 'percent']);
 
 /** The value at the end of a path, following lookups; null when a parent is missing. */
@@ -25,7 +26,7 @@ export function readValue(rf: ResolvedField, rec: StoredRecord, fetch: Fetch): u
     cur = typeof id === 'string' ? fetch(id) : undefined;
     if (!cur) return null;
   }
-  return cur.values[rf.leaf.name] ?? null;
+  return leafValue(rf.leaf, cur);
 }
 
 export function compileCondition(scope: Scope, cond: Condition, fetch: Fetch, now: number): Predicate {

@@ -6,6 +6,7 @@
 import type { FieldDef, ObjectDef, Schema } from '../schema.ts';
 import type { FieldPath } from './ast.ts';
 import { SoqlError } from './errors.ts';
+import { fieldOfName, NAME_OBJECT } from './polymorphic.ts';
 
 export interface Hop {
   field: FieldDef;
@@ -43,7 +44,7 @@ export function resolvePath(scope: Scope, path: FieldPath): ResolvedField {
   let current = root;
   for (const seg of segments.slice(0, -1)) {
     const ref = schema.relationship(current, seg);
-    const target = ref ? schema.object(ref.referenceTo[0] ?? '') : undefined;
+    const target = !ref ? undefined : ref.referenceTo.length > 1 ? NAME_OBJECT : schema.object(ref.referenceTo[0] ?? '');
     if (!ref || !target) {
       throw new SoqlError(
         'INVALID_FIELD',
@@ -55,7 +56,7 @@ export function resolvePath(scope: Scope, path: FieldPath): ResolvedField {
     current = target;
   }
   const last = segments[segments.length - 1] ?? '';
-  const leaf = schema.field(current, last);
+  const leaf = current === NAME_OBJECT ? fieldOfName(last) : schema.field(current, last);
   if (!leaf) {
     throw new SoqlError(
       'INVALID_FIELD',

@@ -1,0 +1,213 @@
+/**
+ * Lightning event series (IsRecurrence2): the inserted event is the first occurrence and stands
+ * for the series; the other occurrences are Event rows whose RecurrenceActivityId names it (the
+ * first occurrence names itself, so one query returns the whole series). The REST guide's
+ * "Delete Lightning Experience Event Series" gives the delete rules: deleting one occurrence
+ * removes only it, deleting the first occurrence removes the series. The CDC guide says a
+ * pattern change deletes and recreates the occurrences; past ones stay, flagged
+ * IsRecurrence2Exclusion ("Historical Event, Not Following Recurrence").
+ *
+ * The expansion bound (100 occurrences, two years) is the emulator's; the docs found give none.
+ */
+import rrule from 'rrule';
+import { SfError } from './errors.ts';
+import { dateInZone } from './event-rules.ts';
+import type { ObjectDef } from './schema.ts';
+import type { StoredRecord, Transaction } from './store.ts';
+import { dateOf } from './values.ts';
+
+const { rrulestr } = rrule;
+
+export const MAX_OCCURRENCES = 100;
+const HORIZON_MS = 730 * 86_400_000;
+
+/** Fields an occurrence shares with its series; times are computed per occurrence. */
+const SHARED = [
+  'OwnerId',
+  'Subject',
+  'Location',
+  'Description',
+  'ShowAs',
+  'IsPrivate',
+  'IsReminderSet',
+  'WhoId',
+  'WhatId',
+  'AccountId',
+  'IsAllDayEvent',
+  'IsRecurrence2',
+  'Recurrence2PatternText',
+  'Recurrence2PatternTimeZone',
+  'Recurrence2PatternVersion',
+  'Recurrence2PatternStartDate',
+  'GroupEventType',
+  'IsGroupEvent',
+] as const;
+
+/** Content fields a series edit carries to occurrences that were not edited on their own. */
+export const PROPAGATED = ['Subject', 'Location', 'Description', 'ShowAs', 'IsPrivate', 'IsReminderSet', 'WhoId', 'WhatId', 'AccountId'];
+
+/** Fields whose change on the series regenerates its occurrences. */
+export const CRITICAL = [
+  'Recurrence2PatternText',
+  'Recurrence2PatternTimeZone',
+  'StartDateTime',
+  'ActivityDateTime',
+  'EndDateTime',
+  'DurationInMinutes',
+  'IsAllDayEvent',
+  'ActivityDate',
+];
+
+export function patternError(text: unknown): SfError | undefined {
+  if (typeof text !== 'string' || text.trim() === '') {
+    return new SfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Recurrence2PatternText]', ['Recurrence2PatternText']);
+  }
+  try {
+    rrulestr(text, { dtstart: new Date(0) });
+    return undefined;
+  } catch {
+    return new SfError('FIELD_INTEGRITY_EXCEPTION', `Recurrence Pattern: invalid RRULE: ${text}`, ['Recurrence2PatternText']);
+  }
+}
+
+/** Wall-clock time in `zone` of an instant, expressed as if it were UTC. */
+function wall(ms: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(ms));
+  const n = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+}
+
+function fromWall(wallMs: number, zone: string): number {
+  let guess = wallMs - (wall(wallMs, zone) - wallMs);
+  guess = wallMs - (wall(guess, zone) - guess);
+  return guess;
+}
+
+const validZone = (zone: unknown): zone is string => {
+  if (typeof zone !== 'string' || !zone) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Occurrence starts, first included, bounded. Expanded in the pattern's zone so a 09:00 meeting
+ * stays at 09:00 across daylight-saving changes; all-day series expand on UTC midnights.
+ */
+export function occurrenceStarts(series: Readonly<Record<string, unknown>>): number[] {
+  const first = series['StartDateTime'];
+  if (typeof first !== 'number') return [];
+  const zone = series['IsAllDayEvent'] !== true && validZone(series['Recurrence2PatternTimeZone']) ? series['Recurrence2PatternTimeZone'] : 'UTC';
+  const local = wall(first, zone);
+  const rule = rrulestr(String(series['Recurrence2PatternText']), { dtstart: new Date(local) });
+  const limit = local + HORIZON_MS;
+  const out = rule.all((d, i) => i < MAX_OCCURRENCES && d.getTime() <= limit).map((d) => fromWall(d.getTime(), zone));
+  return out.length && out[0] === first ? out : [first, ...out.filter((t) => t > first)].slice(0, MAX_OCCURRENCES);
+}
+
+export function ownerZone(tx: Transaction, values: Readonly<Record<string, unknown>>): string {
+  const owner = typeof values['OwnerId'] === 'string' ? tx.get(values['OwnerId']) : undefined;
+  const zone = owner?.values['TimeZoneSidKey'];
+  return typeof zone === 'string' ? zone : 'UTC';
+}
+
+export const occurrencesOf = (tx: Transaction, seriesId: string): StoredRecord[] =>
+  tx.list('Event').filter((r) => r.values['RecurrenceActivityId'] === seriesId && r.values['Id'] !== seriesId);
+
+/** Inserts the occurrences after the first whose start is at or after `from`. */
+export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: string, from = -Infinity): void {
+  const series = tx.get(seriesId)?.values;
+  if (!series) return;
+  const start = series['StartDateTime'] as number;
+  const length = (series['EndDateTime'] as number) - start;
+  const allDay = series['IsAllDayEvent'] === true;
+  const zone = ownerZone(tx, series);
+  for (const at of occurrenceStarts(series).slice(1)) {
+    if (at < from) continue;
+    const values: Record<string, unknown> = {};
+    for (const f of SHARED) values[f] = series[f] ?? null;
+    Object.assign(values, {
+      StartDateTime: at,
+      ActivityDateTime: at,
+      EndDateTime: at + length,
+      DurationInMinutes: series['DurationInMinutes'],
+      ActivityDate: allDay ? dateOf(at) : dateInZone(at, zone),
+      EndDate: allDay ? dateOf(at + length) : dateInZone(at + length, zone),
+      RecurrenceActivityId: seriesId,
+      IsRecurrence2Exception: false,
+      IsRecurrence2Exclusion: false,
+      IsChild: false,
+    });
+    tx.insert(def, values);
+  }
+}
+
+/** A critical change: future occurrences are recreated, past ones kept as historical. */
+export function regenerate(tx: Transaction, def: ObjectDef, seriesId: string, now: number): void {
+  for (const occ of occurrencesOf(tx, seriesId)) {
+    const id = occ.values['Id'] as string;
+    if ((occ.values['StartDateTime'] as number) < now) tx.update(def, id, { IsRecurrence2Exclusion: true });
+    else tx.delete(def, id);
+  }
+  createOccurrences(tx, def, seriesId, now);
+}
+
+export function propagate(tx: Transaction, def: ObjectDef, seriesId: string, changed: Record<string, unknown>): void {
+  if (!Object.keys(changed).length) return;
+  for (const occ of occurrencesOf(tx, seriesId)) {
+    if (occ.values['IsRecurrence2Exception'] === true || occ.values['IsRecurrence2Exclusion'] === true) continue;
+    tx.update(def, occ.values['Id'] as string, changed);
+  }
+}
+
+export function deleteOccurrences(tx: Transaction, def: ObjectDef, seriesId: string): void {
+  for (const occ of occurrencesOf(tx, seriesId)) tx.delete(def, occ.values['Id'] as string);
+}
+
+/** The series pattern cut to end just before `start` (UNTIL replaces COUNT). */
+function truncatedPattern(text: string, start: number): string {
+  const opts = { ...rrulestr(text).origOptions };
+  delete opts.count;
+  delete opts.dtstart;
+  opts.until = new Date(start - 1000);
+  return new rrule.RRule(opts).toString();
+}
+
+/**
+ * DELETE /sobjects/Event/{id}/fromThisEventOnwards: removes the occurrence and every later one;
+ * from the first occurrence that is the whole series. The docs require IsRecurrence2 true and
+ * IsRecurrence2Exclusion false; the error wording is the emulator's.
+ */
+export function deleteFromThisEventOnwards(tx: Transaction, def: ObjectDef, id: string): SfError | undefined {
+  const rec = tx.get(id)?.values;
+  if (!rec || rec['IsRecurrence2'] !== true || rec['IsRecurrence2Exclusion'] === true || rec['IsChild'] === true) {
+    return new SfError('INVALID_OPERATION', 'fromThisEventOnwards needs an event series occurrence with IsRecurrence2 true and IsRecurrence2Exclusion false');
+  }
+  const seriesId = rec['RecurrenceActivityId'];
+  if (typeof seriesId !== 'string' || seriesId === id) {
+    tx.delete(def, id);
+    deleteOccurrences(tx, def, id);
+    return undefined;
+  }
+  const from = rec['StartDateTime'] as number;
+  const pattern = truncatedPattern(String(rec['Recurrence2PatternText']), from);
+  for (const occ of occurrencesOf(tx, seriesId)) {
+    const occId = occ.values['Id'] as string;
+    if ((occ.values['StartDateTime'] as number) >= from) tx.delete(def, occId);
+    else tx.update(def, occId, { Recurrence2PatternText: pattern });
+  }
+  tx.update(def, seriesId, { Recurrence2PatternText: pattern });
+  return undefined;
+}
