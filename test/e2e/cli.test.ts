@@ -63,9 +63,16 @@ test('map: one item from stdin or a file, the mapped record on stdout, warnings 
   const bad = run(['map', '--from', 'graph:contact', '--to', 'salesforce:contact', file]);
   assert.equal(await bad.exit, 2);
   assert.match(bad.stderr(), /is not valid JSON/);
+  fs.writeFileSync(file, JSON.stringify({ subject: 'Too long', start: { dateTime: '2026-03-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-03-16T09:00:00', timeZone: 'UTC' } }));
+  const refused = run(['map', '--from', 'graph:event', '--to', 'salesforce:event', '--time-zone', 'Europe/Berlin', file]);
+  assert.equal(await refused.exit, 1, 'an item the target would refuse exits 1');
+  assert.match(refused.stderr(), /error: end \[invalid\] Salesforce events cannot last more than 14 days/);
+  const badZone = run(['map', '--from', 'graph:event', '--to', 'salesforce:event', '--time-zone', 'Mars/Olympus', file]);
+  assert.equal(await badZone.exit, 2);
+  assert.match(badZone.stderr(), /--time-zone "Mars\/Olympus" is not an IANA time zone/);
   const badKind = run(['map', '--from', 'exchange:contact', '--to', 'salesforce:contact', file]);
   assert.equal(await badKind.exit, 2);
-  assert.match(badKind.stderr(), /--from must be one of salesforce:contact, graph:contact/);
+  assert.match(badKind.stderr(), /--from must be one of salesforce:contact, graph:contact, salesforce:event, graph:event/);
   fs.rmSync(dir, { recursive: true });
 });
 

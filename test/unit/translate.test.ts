@@ -40,3 +40,35 @@ test('refuses input that is not one object, and kinds that cannot map', () => {
   assert.throws(() => translate('graph:contact', 'salesforce:contact', 'x'), TranslateError);
   assert.throws(() => translate('graph:contact', 'graph:contact', {}), /nothing to map/);
 });
+
+test('Graph event → Salesforce event: a Windows zone across the DST change becomes the right UTC times', () => {
+  const t = translate('graph:event', 'salesforce:event', {
+    subject: 'Quarterly review',
+    body: { contentType: 'html', content: '<p>Agenda:</p><p>Numbers &amp; plans</p>' },
+    start: { dateTime: '2026-03-29T09:00:00.0000000', timeZone: 'W. Europe Standard Time' },
+    end: { dateTime: '2026-03-29T10:30:00.0000000', timeZone: 'W. Europe Standard Time' },
+    attendees: [{ type: 'required', emailAddress: { address: 'Ada@Example.com' }, status: { response: 'accepted' } }],
+  }, { timeZone: 'Europe/Berlin' });
+  assert.equal(t.record.StartDateTime, '2026-03-29T07:00:00Z', '09:00 CEST, the first day of summer time');
+  assert.equal(t.record.DurationInMinutes, 90);
+  assert.equal(t.record.Description, 'Agenda:\nNumbers & plans');
+  assert.deepEqual(t.errors, []);
+  assert.ok(t.warnings.some((w) => w.field === 'attendees' && w.code === 'dropped'));
+});
+
+test('Salesforce all-day event → Graph: the same calendar dates in the rep\'s zone', () => {
+  const t = translate('salesforce:event', 'graph:event', { Subject: 'Trade fair', IsAllDayEvent: true, ActivityDate: '2026-10-24', DurationInMinutes: 4320 }, { timeZone: 'Pacific/Auckland' });
+  assert.equal((t.record.start as { dateTime: string }).dateTime, '2026-10-24T00:00:00');
+  assert.equal((t.record.end as { dateTime: string }).dateTime, '2026-10-27T00:00:00');
+  assert.equal(t.record.isAllDay, true);
+});
+
+test('an event Salesforce would refuse (over 14 days) is reported as an error, not written half', () => {
+  const t = translate('graph:event', 'salesforce:event', {
+    subject: 'Too long',
+    start: { dateTime: '2026-03-01T09:00:00', timeZone: 'UTC' },
+    end: { dateTime: '2026-03-16T09:00:00', timeZone: 'UTC' },
+  });
+  assert.equal(t.errors?.[0]?.field, 'end');
+  assert.throws(() => translate('graph:event', 'salesforce:contact', {}), /cannot map a event to a contact/);
+});

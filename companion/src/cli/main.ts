@@ -21,9 +21,9 @@ Usage:
                                           run the local Salesforce + Microsoft 365 emulators
   syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
                                           sandbox + companion in one process, seeded, with progress
-  syncline map --from KIND --to KIND [FILE]
+  syncline map --from KIND --to KIND [--time-zone ZONE] [--category NAME] [--selected] [FILE]
                                           map one item (JSON, from FILE or stdin) as Syncline would;
-                                          KIND: salesforce:contact, graph:contact
+                                          KIND: salesforce:contact, graph:contact, salesforce:event, graph:event
   syncline help                           this text
 
 Options:
@@ -46,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       from: { type: 'string' },
       user: { type: 'string' },
+      'time-zone': { type: 'string' },
+      category: { type: 'string' },
+      selected: { type: 'boolean', default: false },
       to: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -72,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts), faults: values.faults });
     case 'map':
       if (positionals.length > 1) throw new UsageError('map takes at most one FILE');
-      return runMap({ from: values.from, to: values.to, file: positionals[0] });
+      return runMap({ from: values.from, to: values.to, file: positionals[0], timeZone: values['time-zone'], category: values.category, selected: values.selected });
     case 'demo':
       return runDemo({ once: values.once ?? false, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts) });
     case undefined:

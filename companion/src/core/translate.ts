@@ -6,9 +6,22 @@ import type { ContactFields, MappingWarning } from './contact.ts';
 import { fromSalesforceContact, toSalesforceContact, type SalesforceContactRecord } from './salesforce-contact.ts';
 import { fromGraphContact, toGraphContact, GRAPH_CONTACT_FIELDS, type GraphContact } from './graph-contact.ts';
 import { normaliseContact } from './normalise.ts';
+import type { EventFields, MappedEvent } from './event.ts';
+import { fromGraphEvent, toGraphEvent, type GraphEvent } from './graph-event.ts';
+import { fromSalesforceEvent, toSalesforceEvent, SALESFORCE_EVENT_FIELDS, type SalesforceEventRecord } from './salesforce-event.ts';
+import { normaliseEvent } from './event-normalise.ts';
 
-export type ItemKind = 'salesforce:contact' | 'graph:contact';
-export const ITEM_KINDS: readonly ItemKind[] = ['salesforce:contact', 'graph:contact'];
+export type ItemKind = 'salesforce:contact' | 'graph:contact' | 'salesforce:event' | 'graph:event';
+export const ITEM_KINDS: readonly ItemKind[] = ['salesforce:contact', 'graph:contact', 'salesforce:event', 'graph:event'];
+
+/** What an event mapping needs to know about the rep and the configuration. */
+export interface TranslateOptions {
+  /** IANA zone of the rep (Salesforce User.TimeZoneSidKey); default UTC. */
+  timeZone?: string;
+  /** Outlook category marking selected events; default 'Salesforce'. */
+  category?: string;
+  selection?: 'all' | 'selected';
+}
 
 export interface Translation {
   /** The record as the target system would be sent it. */
@@ -16,6 +29,10 @@ export interface Translation {
   /** The canonical fields in between, normalised: what Syncline compares and hashes. */
   canonical: Record<string, unknown>;
   warnings: Array<MappingWarning & { stage: 'read' | 'write' }>;
+  /** Events: where the item sits in a series and whether the rep's selection includes it. */
+  event?: Omit<MappedEvent, 'fields'>;
+  /** Events: problems that stop the write altogether (nothing is half-written). */
+  errors?: MappingWarning[];
 }
 
 export class TranslateError extends Error {}
@@ -24,7 +41,7 @@ export function isItemKind(s: string): s is ItemKind {
   return (ITEM_KINDS as readonly string[]).includes(s);
 }
 
-export function translate(from: ItemKind, to: ItemKind, input: unknown): Translation {
+export function translate(from: ItemKind, to: ItemKind, input: unknown, opts: TranslateOptions = {}): Translation {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new TranslateError(`input must be one ${from} as a JSON object`);
   }
@@ -32,6 +49,7 @@ export function translate(from: ItemKind, to: ItemKind, input: unknown): Transla
   const [toSystem, toType] = to.split(':');
   if (fromType !== toType) throw new TranslateError(`cannot map a ${fromType} to a ${toType}`);
   if (fromSystem === toSystem) throw new TranslateError(`--from and --to are both ${from}: nothing to map`);
+  if (fromType === 'event') return translateEvent(from, input, opts);
 
   const read = from === 'salesforce:contact' ? fromSalesforceContact(input as SalesforceContactRecord) : fromGraphContact(input as GraphContact);
   const canonical = normaliseContact(read.fields);
@@ -60,4 +78,29 @@ function present(fields: ContactFields, keys: Array<keyof ContactFields>): Parti
   const out: Partial<ContactFields> = {};
   for (const k of keys) (out as Record<string, unknown>)[k] = fields[k];
   return out;
+}
+
+function translateEvent(from: ItemKind, input: object, opts: TranslateOptions): Translation {
+  const timeZone = opts.timeZone ?? 'UTC';
+  const graphOpts = { category: opts.category ?? 'Salesforce', selection: opts.selection ?? 'all', defaultTimeZone: timeZone } as const;
+  const read = from === 'salesforce:event' ? fromSalesforceEvent(input as SalesforceEventRecord, { userTimeZone: timeZone }) : fromGraphEvent(input as GraphEvent, graphOpts);
+  const { fields, ...event } = read.event;
+  const canonical = normaliseEvent(fields);
+  const warnings: Translation['warnings'] = read.warnings.map((w) => ({ ...w, stage: 'read' as const }));
+  const keys = Object.keys(canonical) as Array<keyof EventFields>;
+  const set: Partial<EventFields> = {};
+  for (const k of keys) (set as Record<string, unknown>)[k] = canonical[k];
+  if (from === 'graph:event') {
+    for (const k of keys) {
+      if (k !== 'timeZone' && !SALESFORCE_EVENT_FIELDS.includes(k)) {
+        warnings.push({ field: k, code: 'dropped', message: `${k} is not a field of the Event record: Salesforce keeps it in EventRelation rows and OwnerId, which this command does not show`, stage: 'write' });
+      }
+    }
+    const out = toSalesforceEvent(set, { userTimeZone: timeZone });
+    warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
+    return { record: out.record, canonical: { ...canonical }, warnings, event, errors: out.errors };
+  }
+  const out = toGraphEvent(set, { ...graphOpts, create: true });
+  warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
+  return { record: { ...out.body }, canonical: { ...canonical }, warnings, event, errors: [] };
 }
