@@ -58,6 +58,16 @@ process.stdout.write(`initial sync: ${(initialSyncMs / 1000).toFixed(1)} s (${us
 
 const sfBefore = org.counter.total();
 const graphBefore = graph.counter.total();
+const sfSnapshot = org.counter.snapshot();
+const graphSnapshot = graph.counter.snapshot();
+/** Requests per endpoint since `before`, largest first: where the API cost goes. */
+const breakdown = (now: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(now)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
 const conn = new jsforce.Connection({ instanceUrl: manifest.salesforce.instanceUrl, accessToken: manifest.salesforce.adminAccessToken, version: manifest.salesforce.apiVersion });
 const token = await clientCredentialsToken(graph);
 
@@ -98,9 +108,16 @@ for (let i = 0; i < changes; i++) {
 }
 await Promise.all(inflight);
 await waitForConvergence(app, seeded.users.map((u) => u.id), 120_000);
-// The driver's own requests (2 per change pair + the token) are not the companion's cost.
-const sfRequests = org.counter.total() - sfBefore - changes;
-const graphRequests = graph.counter.total() - graphBefore - changes - 1;
+// The driver's own requests (one edit per change on each side, plus its Graph token) are not the companion's cost.
+const sfDelta = breakdown(org.counter.snapshot(), sfSnapshot);
+const graphDelta = breakdown(graph.counter.snapshot(), graphSnapshot);
+const sum = (d: Record<string, number>, keep: (k: string) => boolean) => Object.entries(d).reduce((n, [k, v]) => n + (keep(k) ? v : 0), 0);
+// REST calls are what Salesforce's daily API allowance counts; CometD long polls and deliveries are streaming traffic.
+const sfRequests = sum(sfDelta, (k) => k.includes(' /services/')) - changes;
+const sfStreaming = sum(sfDelta, (k) => k.startsWith('COMETD') || k.includes('/cometd/'));
+// HTTP round trips to Graph; requests inside a $batch are also counted one by one, as Graph's throttling does.
+const graphRequests = sum(graphDelta, (k) => !k.startsWith('BATCH ')) - changes - 1;
+const graphThrottled = sum(graphDelta, (k) => !k.startsWith('BATCH ') && !k.includes('$batch')) - changes - 1 + sum(graphDelta, (k) => k.startsWith('BATCH '));
 const synced = sfToMb.length + mbToSf.length;
 
 const result = {
@@ -115,10 +132,14 @@ const result = {
   latencyMs: { salesforceToMailbox: stats(sfToMb), mailboxToSalesforce: stats(mbToSf) },
   lostChanges: lost,
   requestsPerSyncedChange: {
-    salesforce: Number((sfRequests / synced).toFixed(2)),
-    graph: Number((graphRequests / synced).toFixed(2)),
+    salesforceApiCalls: Number((sfRequests / synced).toFixed(2)),
+    salesforceStreamingMessages: Number((sfStreaming / synced).toFixed(2)),
+    graphHttpRequests: Number((graphRequests / synced).toFixed(2)),
+    graphThrottlingUnits: Number((graphThrottled / synced).toFixed(2)),
   },
-  requestsDuringSteadyState: { salesforce: sfRequests, graph: graphRequests },
+  requestsDuringSteadyState: { salesforceApiCalls: sfRequests, salesforceStreamingMessages: sfStreaming, graphHttpRequests: graphRequests, graphThrottlingUnits: graphThrottled },
+  // Includes the driver's own edits (one PATCH per change on each side) and its token request.
+  requestsByEndpoint: { salesforce: sfDelta, graph: graphDelta },
 };
 await app.stop();
 await sandbox.close();
