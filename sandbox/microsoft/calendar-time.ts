@@ -1,4 +1,5 @@
 import { findIana } from 'windows-iana';
+import { isIanaZone, utcToWall, wallToUtc } from '../common/zones.ts';
 
 /**
  * Wall-clock arithmetic for event times. A "wall" value is the local date and time expressed as
@@ -13,59 +14,16 @@ export interface Zone {
 
 export const UTC: Zone = { name: 'UTC', iana: 'UTC' };
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(iana: string): Intl.DateTimeFormat {
-  let f = formatters.get(iana);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: iana,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(iana, f);
-  }
-  return f;
-}
-
-function isIana(name: string): boolean {
-  try {
-    formatter(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Exchange takes Windows zone names; Graph also accepts IANA names. Anything else is refused. */
 export function resolveZone(name: string): Zone | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return undefined;
   const windows = findIana(trimmed)[0];
   if (windows) return { name: trimmed, iana: windows };
-  return isIana(trimmed) ? { name: trimmed, iana: trimmed } : undefined;
+  return isIanaZone(trimmed) ? { name: trimmed, iana: trimmed } : undefined;
 }
 
-function offsetAt(iana: string, utcMs: number): number {
-  const whole = Math.floor(utcMs / 1000) * 1000;
-  const parts: Record<string, number> = {};
-  for (const p of formatter(iana).formatToParts(new Date(whole))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  return asUtc - whole;
-}
-
-export const utcToWall = (utcMs: number, iana: string): number => utcMs + offsetAt(iana, utcMs);
-
-/** Two passes settle the offset; a wall time inside a spring-forward gap lands after the gap. */
-export function wallToUtc(wall: number, iana: string): number {
-  const first = wall - offsetAt(iana, wall);
-  return wall - offsetAt(iana, first);
-}
+export { utcToWall, wallToUtc };
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

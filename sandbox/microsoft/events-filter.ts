@@ -1,5 +1,6 @@
 import type { EventRecord } from './calendar-store.ts';
 import type { InputError } from './contact-schema.ts';
+import { splitTopLevelAnd } from './odata.ts';
 
 /**
  * The $filter subset the events list honours: `prop eq 'x'` on a few string properties,
@@ -35,7 +36,7 @@ export function parseEventFilter(query: URLSearchParams): { clauses: EventClause
   const raw = query.get('$filter');
   if (raw === null || raw.trim() === '') return { clauses: [] };
   const clauses: EventClause[] = [];
-  for (const part of splitAnd(raw.trim())) {
+  for (const part of splitTopLevelAnd(raw.trim())) {
     let clause: EventClause | undefined;
     for (const [re, build] of PATTERNS) {
       const m = re.exec(part.trim());
@@ -63,23 +64,3 @@ export function matchesEvent(rec: EventRecord, c: EventClause): boolean {
   }
 }
 
-/** Splits on `and` outside quotes and parentheses (the extended-property lambda has its own `and`). */
-function splitAnd(s: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch === "'") quoted = !quoted;
-    else if (!quoted && ch === '(') depth++;
-    else if (!quoted && ch === ')') depth--;
-    else if (!quoted && depth === 0 && /^\sand\s/i.test(s.slice(i, i + 5))) {
-      parts.push(s.slice(start, i));
-      start = i + 5;
-      i += 4;
-    }
-  }
-  parts.push(s.slice(start));
-  return parts;
-}

@@ -99,7 +99,8 @@ export function parseFilter(query: URLSearchParams, properties: string[]): { cla
   return { clauses };
 }
 
-function splitTopLevelAnd(s: string): string[] {
+/** Splits a $filter on `and` outside quotes and parentheses (a lambda such as any(…) has its own `and`). */
+export function splitTopLevelAnd(s: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;

@@ -10,6 +10,7 @@
  * The expansion bound (100 occurrences, two years) is the emulator's; the docs found give none.
  */
 import rrule from 'rrule';
+import { isIanaZone, utcToWall, wallToUtc } from '../common/zones.ts';
 import { SfError } from './errors.ts';
 import { dateInZone } from './event-rules.ts';
 import type { ObjectDef } from './schema.ts';
@@ -71,37 +72,6 @@ export function patternError(text: unknown): SfError | undefined {
 }
 
 /** Wall-clock time in `zone` of an instant, expressed as if it were UTC. */
-function wall(ms: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const n = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-}
-
-function fromWall(wallMs: number, zone: string): number {
-  let guess = wallMs - (wall(wallMs, zone) - wallMs);
-  guess = wallMs - (wall(guess, zone) - guess);
-  return guess;
-}
-
-const validZone = (zone: unknown): zone is string => {
-  if (typeof zone !== 'string' || !zone) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Occurrence starts, first included, bounded. Expanded in the pattern's zone so a 09:00 meeting
  * stays at 09:00 across daylight-saving changes; all-day series expand on UTC midnights.
@@ -109,11 +79,11 @@ const validZone = (zone: unknown): zone is string => {
 export function occurrenceStarts(series: Readonly<Record<string, unknown>>): number[] {
   const first = series['StartDateTime'];
   if (typeof first !== 'number') return [];
-  const zone = series['IsAllDayEvent'] !== true && validZone(series['Recurrence2PatternTimeZone']) ? series['Recurrence2PatternTimeZone'] : 'UTC';
-  const local = wall(first, zone);
+  const zone = series['IsAllDayEvent'] !== true && isIanaZone(series['Recurrence2PatternTimeZone']) ? series['Recurrence2PatternTimeZone'] : 'UTC';
+  const local = utcToWall(first, zone);
   const rule = rrulestr(String(series['Recurrence2PatternText']), { dtstart: new Date(local) });
   const limit = local + HORIZON_MS;
-  const out = rule.all((d, i) => i < MAX_OCCURRENCES && d.getTime() <= limit).map((d) => fromWall(d.getTime(), zone));
+  const out = rule.all((d, i) => i < MAX_OCCURRENCES && d.getTime() <= limit).map((d) => wallToUtc(d.getTime(), zone));
   return out.length && out[0] === first ? out : [first, ...out.filter((t) => t > first)].slice(0, MAX_OCCURRENCES);
 }
 
