@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SynclineConfig } from './config/schema.ts';
-import { readSecret } from './config/load.ts';
+import { ConfigError, readSecret } from './config/load.ts';
 import { createSalesforceConnector } from './connectors/salesforce/index.ts';
 import { createGraphConnector } from './connectors/graph/index.ts';
 import { GRAPH_CONTACT_FIELDS } from './core/graph-contact.ts';
@@ -54,6 +54,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const events = new EventEmitter<AppEvents>();
 
+  // Secrets first: a configuration mistake should stop us before anything is opened or locked.
+  const privateKeyPem = readSecret(config.salesforce.privateKey, 'salesforce.privateKey', config.configDir, env);
+  try {
+    crypto.createPrivateKey(privateKeyPem);
+  } catch {
+    // Caught here, a bad key is a configuration error, not a login that "may work later".
+    throw new ConfigError('salesforce.privateKey: is not a readable PEM private key (the key of the connected app\'s certificate)');
+  }
+  const clientSecret = readSecret(config.microsoft.clientSecret, 'microsoft.clientSecret', config.configDir, env);
+
   const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl, lockWaitMs: 15_000 });
   const store = createStateStore(db);
   await store.migrate();
@@ -64,7 +74,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     loginUrl: config.salesforce.loginUrl,
     apiVersion: config.salesforce.apiVersion,
     clientId: config.salesforce.clientId,
-    privateKeyPem: readSecret(config.salesforce.privateKey, 'salesforce.privateKey', config.configDir, env),
+    privateKeyPem,
     integrationUsername: config.salesforce.integrationUsername,
     clientIdForCallOptions: config.sync.clientId,
     log,
@@ -75,7 +85,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const mailbox = createGraphConnector({
     tenantId: config.microsoft.tenantId,
     clientId: config.microsoft.clientId,
-    clientSecret: readSecret(config.microsoft.clientSecret, 'microsoft.clientSecret', config.configDir, env),
+    clientSecret,
     authority: config.microsoft.authority ?? `https://login.microsoftonline.com/${config.microsoft.tenantId}`,
     authorityMetadata,
     graphUrl: config.microsoft.graphUrl,

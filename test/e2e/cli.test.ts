@@ -84,6 +84,19 @@ test('an invalid config file is refused with exit 2 and the key named', async ()
   assert.equal(await r.exit, 2);
   assert.match(r.stderr(), /salesforce\.loginUrl/);
   assert.match(r.stderr(), /microsoft\.tenantId/);
+
+  // A config that parses but names a broken key: stopped before anything is opened, one clear line.
+  fs.writeFileSync(path.join(dir, 'not-a-key.pem'), 'not a key\n');
+  fs.writeFileSync(path.join(dir, 'secret'), 's3cret\n');
+  fs.writeFileSync(file, JSON.stringify({
+    salesforce: { instanceUrl: 'http://127.0.0.1:9', loginUrl: 'http://127.0.0.1:9', clientId: 'x', integrationUsername: 'u', privateKey: { file: 'not-a-key.pem' } },
+    microsoft: { tenantId: 't', clientId: 'c', clientSecret: { file: 'secret' } },
+  }));
+  const badKey = run(['start', '--config', file]);
+  assert.equal(await badKey.exit, 2);
+  assert.match(badKey.stderr(), /^syncline: salesforce\.privateKey: is not a readable PEM private key/m);
+  assert.ok(!badKey.stderr().includes('    at '), 'no stack trace for a configuration mistake');
+  assert.ok(!fs.existsSync(path.join(dir, '.syncline')), 'nothing opened or locked');
   fs.rmSync(dir, { recursive: true });
 });
 

@@ -99,7 +99,9 @@ try {
     if (err instanceof UsageError || !(err instanceof ConfigError)) process.stderr.write(`Run "syncline help" for usage.\n`);
     process.exitCode = 2;
   } else {
-    process.stderr.write(`syncline: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // The message names what failed; the stack is for developers (SYNCLINE_DEBUG=1).
+    const detail = err instanceof Error ? (process.env.SYNCLINE_DEBUG ? (err.stack ?? err.message) : err.message) : String(err);
+    process.stderr.write(`syncline: ${detail}\n`);
     process.exitCode = 1;
   }
 }
