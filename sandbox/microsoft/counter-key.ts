@@ -3,7 +3,7 @@
  * "GET /v1.0/users/{u}/contactFolders/{f}/contacts/delta". Requests executed inside a $batch
  * are counted under "BATCH <key>", so `total(k => !k.startsWith('BATCH '))` counts round trips.
  */
-const PLACEHOLDER_AFTER: Record<string, string> = { users: '{u}', contactfolders: '{f}', contacts: '{id}' };
+const PLACEHOLDER_AFTER: Record<string, string> = { users: '{u}', contactfolders: '{f}', contacts: '{id}', calendars: '{c}', events: '{id}' };
 const KEEP = new Set(['delta', 'delta()', 'microsoft.graph.delta', 'microsoft.graph.delta()', '$batch', 'v1.0', 'beta']);
 
 export function graphCounterKey(method: string, path: string): string {
