@@ -7,10 +7,23 @@
 import { SfError } from './errors.ts';
 import { addChild, deleteChildren, removeChild, updateChildren } from './event-children.ts';
 import { deriveEventTimes } from './event-rules.ts';
-import { CRITICAL, createOccurrences, deleteOccurrences, ownerZone, patternError, PROPAGATED, propagate, regenerate } from './event-series.ts';
+import {
+  CRITICAL,
+  createOccurrences,
+  deleteOccurrences,
+  isOccurrence as isSeriesOccurrence,
+  isSeriesRecord,
+  ownerZone,
+  patternError,
+  PROPAGATED,
+  propagate,
+  regenerate,
+  SERIES_PATTERN,
+  seriesRecordValues,
+} from './event-series.ts';
 import { keyPrefixOf } from './ids.ts';
 import type { ObjectDef } from './schema.ts';
-import { SELF_ID, type Transaction } from './store.ts';
+import type { Transaction } from './store.ts';
 
 type Values = Record<string, unknown>;
 
@@ -31,9 +44,9 @@ const eventHooks: ObjectHooks = {
   prepare(tx, _def, values, existing) {
     const given = new Set(Object.keys(values));
     const merged = { ...existing, ...values };
-    const isOccurrence = !!existing && typeof existing['RecurrenceActivityId'] === 'string' && existing['RecurrenceActivityId'] !== existing['Id'];
+    const isOccurrence = isSeriesOccurrence(existing);
     if (isOccurrence && SERIES_ONLY.some((f) => given.has(f))) {
-      return [new SfError('FIELD_INTEGRITY_EXCEPTION', 'Change the recurrence pattern on the first event of the series.', SERIES_ONLY.filter((f) => given.has(f)))];
+      return [new SfError('FIELD_INTEGRITY_EXCEPTION', 'Change the recurrence pattern on the event series record.', SERIES_ONLY.filter((f) => given.has(f)))];
     }
     if (merged['IsPrivate'] === true && (merged['WhoId'] || merged['WhatId'])) {
       // The object reference forbids relating private events; the wording is the emulator's.
@@ -54,7 +67,8 @@ const eventHooks: ObjectHooks = {
           Recurrence2PatternVersion: '1',
           Recurrence2PatternStartDate: values['StartDateTime'],
           Recurrence2PatternTimeZone: merged['Recurrence2PatternTimeZone'] ?? ownerZone(tx, merged),
-          RecurrenceActivityId: SELF_ID,
+          // The inserted row is the series record; its occurrences follow (event-series.ts).
+          ...seriesRecordValues(),
         });
       }
     } else if (isOccurrence && given.size) {
@@ -69,7 +83,7 @@ const eventHooks: ObjectHooks = {
   afterUpdate(tx, def, id, before, given) {
     updateChildren(tx, def, id, before);
     const after = tx.get(id)?.values;
-    if (!after || after['RecurrenceActivityId'] !== id) return;
+    if (!after || !isSeriesRecord(after)) return;
     if (CRITICAL.some((f) => given.has(f) && before[f] !== after[f])) {
       regenerate(tx, def, id, tx.timestamp);
       return;
@@ -80,7 +94,7 @@ const eventHooks: ObjectHooks = {
   },
   afterDelete(tx, def, id, before) {
     deleteChildren(tx, def, id);
-    if (before['RecurrenceActivityId'] === id) deleteOccurrences(tx, def, id);
+    if (isSeriesRecord(before)) deleteOccurrences(tx, def, id);
   },
 };
 
@@ -144,7 +158,9 @@ function syncGroupFlag(tx: Transaction, eventId: unknown): void {
   if (!event || event.values['IsDeleted'] === true || !def) return;
   const invited = tx.list('EventRelation').some((r) => r.values['EventId'] === eventId && r.values['IsInvitee'] === true);
   if (event.values['IsGroupEvent'] === invited) return;
-  tx.update(def, eventId, { IsGroupEvent: invited, GroupEventType: invited ? '1' : '0' });
+  // A series record keeps GroupEventType '3', which is what marks it as the series.
+  const groupType = event.values['GroupEventType'] === SERIES_PATTERN ? SERIES_PATTERN : invited ? '1' : '0';
+  tx.update(def, eventId, { IsGroupEvent: invited, GroupEventType: groupType });
 }
 
 const HOOKS: Record<string, ObjectHooks> = { Event: eventHooks, EventRelation: relationHooks };

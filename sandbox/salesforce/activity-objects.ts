@@ -60,7 +60,7 @@ export const SHOW_AS = pick(
   'Busy',
 );
 
-/** '3' is what the CDC guide shows for an event series record; '0' for ordinary events. */
+/** '3' marks an event series record (object reference; the CDC guide's example); '0' ordinary events and occurrences. */
 const GROUP_EVENT_TYPE = pick(
   [
     ['0', 'Non-group Event'],
@@ -113,12 +113,18 @@ export function event(p: Parts): ObjectDef {
     systemField('Recurrence2PatternStartDate', 'datetime', { label: 'Recurrence Pattern Start Date' }),
     systemField('IsRecurrence2Exception', 'boolean', { label: 'Is Exception', nillable: false }),
     systemField('IsRecurrence2Exclusion', 'boolean', { label: 'Historical Event, Not Following Recurrence', nillable: false }),
+    // Salesforce Classic recurring events only ("the main record of the Salesforce Classic
+    // recurring event"); the emulator has no Classic recurrence, so it is always null.
     systemField('RecurrenceActivityId', 'reference', {
       label: 'Recurrence Activity ID',
       referenceTo: ['Event'],
       relationshipName: 'RecurrenceActivity',
       childRelationshipName: 'RecurringEvents',
     }),
+    // The series key shared by the series record and its occurrences (prefix 828, CDC guide's
+    // "Recurring Activities" example). Its target object is hidden, so no relationship here; the
+    // label is the emulator's.
+    systemField('ActivityRecurrence2Id', 'reference', { label: 'Activity Recurrence 2 ID', referenceTo: [] }),
     systemField('IsChild', 'boolean', { label: 'Is Child', nillable: false }),
     systemField('IsGroupEvent', 'boolean', { label: 'Is Group Event', nillable: false }),
     systemField('GroupEventType', 'picklist', { label: 'Group Event Type', length: 40, picklistValues: GROUP_EVENT_TYPE }),

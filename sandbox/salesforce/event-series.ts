@@ -1,20 +1,33 @@
 /**
- * Lightning event series (IsRecurrence2): the inserted event is the first occurrence and stands
- * for the series; the other occurrences are Event rows whose RecurrenceActivityId names it (the
- * first occurrence names itself, so one query returns the whole series). The REST guide's
- * "Delete Lightning Experience Event Series" gives the delete rules: deleting one occurrence
- * removes only it, deleting the first occurrence removes the series. The CDC guide says a
- * pattern change deletes and recreates the occurrences; past ones stay, flagged
- * IsRecurrence2Exclusion ("Historical Event, Not Following Recurrence").
+ * Lightning event series (IsRecurrence2), as the docs describe it:
+ * - The series itself is an Event row with GroupEventType '3' ("IsRecurrence2 Series Pattern":
+ *   "an event representing an event series recurrence pattern", Event object reference). Every
+ *   occurrence, the first included, is a separate Event row with GroupEventType '0'. The CDC
+ *   guide's "Recurring Activities" example shows exactly that: one CREATE for the series record,
+ *   then one for the first occurrence, at the same time, in one transaction.
+ * - Series record and occurrences share ActivityRecurrence2Id, a read-only key (prefix 828) of
+ *   the series (CDC example; Event got the field with ActivityRecurrence2ExceptionId in a later
+ *   release). RecurrenceActivityId is Salesforce Classic only ("the ID of the main record of the
+ *   Salesforce Classic recurring event") and stays null on series rows.
+ * - REST "Delete Lightning Experience Event Series": a plain DELETE of an occurrence removes only
+ *   it; DELETE …/fromThisEventOnwards removes it and every later one, and from the first
+ *   occurrence that is the whole series.
+ * - CDC guide: a pattern change deletes and recreates the occurrences; past ones stay, flagged
+ *   IsRecurrence2Exclusion ("Historical Event, Not Following Recurrence").
  *
+ * Not settled by the docs, so the emulator's reading: the id an insert returns is the series
+ * record's (it is created first in the CDC example, and the mapping reads a GroupEventType '3'
+ * row as the series master); the 828 key is derived from that id (the hidden object behind it is
+ * not exposed); fromThisEventOnwards on the series record itself also removes the whole series.
  * The expansion bound (100 occurrences, two years) is the emulator's; the docs found give none.
  */
 import rrule from 'rrule';
 import { isIanaZone, utcToWall, wallToUtc } from '../common/zones.ts';
 import { SfError } from './errors.ts';
+import { checksumSuffix } from './ids.ts';
 import { dateInZone } from './event-rules.ts';
 import type { ObjectDef } from './schema.ts';
-import type { StoredRecord, Transaction } from './store.ts';
+import { FromNewId, type StoredRecord, type Transaction } from './store.ts';
 import { dateOf } from './values.ts';
 
 const { rrulestr } = rrule;
@@ -40,9 +53,31 @@ const SHARED = [
   'Recurrence2PatternTimeZone',
   'Recurrence2PatternVersion',
   'Recurrence2PatternStartDate',
-  'GroupEventType',
+  'ActivityRecurrence2Id',
   'IsGroupEvent',
 ] as const;
+
+/** GroupEventType of the series record ("IsRecurrence2 Series Pattern"). */
+export const SERIES_PATTERN = '3';
+
+/** The series key (ActivityRecurrence2Id, prefix 828), derived from the series record's id. */
+export const seriesKeyFor = (eventId: string): string => {
+  const id15 = `828${eventId.slice(3, 15)}`;
+  return id15 + checksumSuffix(id15);
+};
+
+/** Insert values of a series record: the key is filled in once the record has its id. */
+export const seriesRecordValues = (): Record<string, unknown> => ({
+  GroupEventType: SERIES_PATTERN,
+  RecurrenceActivityId: null,
+  ActivityRecurrence2Id: new FromNewId(seriesKeyFor),
+});
+
+export const isSeriesRecord = (v: Readonly<Record<string, unknown>> | undefined): boolean =>
+  v?.['IsRecurrence2'] === true && v['GroupEventType'] === SERIES_PATTERN;
+
+export const isOccurrence = (v: Readonly<Record<string, unknown>> | undefined): boolean =>
+  v?.['IsRecurrence2'] === true && v['GroupEventType'] !== SERIES_PATTERN && v['IsChild'] !== true;
 
 /** Content fields a series edit carries to occurrences that were not edited on their own. */
 export const PROPAGATED = ['Subject', 'Location', 'Description', 'ShowAs', 'IsPrivate', 'IsReminderSet', 'WhoId', 'WhatId', 'AccountId'];
@@ -93,10 +128,21 @@ export function ownerZone(tx: Transaction, values: Readonly<Record<string, unkno
   return typeof zone === 'string' ? zone : 'UTC';
 }
 
-export const occurrencesOf = (tx: Transaction, seriesId: string): StoredRecord[] =>
-  tx.list('Event').filter((r) => r.values['RecurrenceActivityId'] === seriesId && r.values['Id'] !== seriesId);
+/** The occurrences (first included) of the series whose record is `seriesId`. */
+export function occurrencesOf(tx: Transaction, seriesId: string): StoredRecord[] {
+  const key = tx.get(seriesId)?.values['ActivityRecurrence2Id'];
+  if (typeof key !== 'string') return [];
+  return tx.list('Event').filter((r) => r.values['ActivityRecurrence2Id'] === key && isOccurrence(r.values));
+}
 
-/** Inserts the occurrences after the first whose start is at or after `from`. */
+/** The series record an occurrence belongs to. */
+export function seriesRecordOf(tx: Transaction, occurrence: Readonly<Record<string, unknown>>): StoredRecord | undefined {
+  const key = occurrence['ActivityRecurrence2Id'];
+  if (typeof key !== 'string') return undefined;
+  return tx.list('Event').find((r) => r.values['ActivityRecurrence2Id'] === key && isSeriesRecord(r.values));
+}
+
+/** Inserts the occurrences (the first included) whose start is at or after `from`. */
 export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: string, from = -Infinity): void {
   const series = tx.get(seriesId)?.values;
   if (!series) return;
@@ -104,7 +150,7 @@ export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: str
   const length = (series['EndDateTime'] as number) - start;
   const allDay = series['IsAllDayEvent'] === true;
   const zone = ownerZone(tx, series);
-  for (const at of occurrenceStarts(series).slice(1)) {
+  for (const at of occurrenceStarts(series)) {
     if (at < from) continue;
     const values: Record<string, unknown> = {};
     for (const f of SHARED) values[f] = series[f] ?? null;
@@ -115,7 +161,8 @@ export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: str
       DurationInMinutes: series['DurationInMinutes'],
       ActivityDate: allDay ? dateOf(at) : dateInZone(at, zone),
       EndDate: allDay ? dateOf(at + length) : dateInZone(at + length, zone),
-      RecurrenceActivityId: seriesId,
+      GroupEventType: '0',
+      RecurrenceActivityId: null,
       IsRecurrence2Exception: false,
       IsRecurrence2Exclusion: false,
       IsChild: false,
@@ -157,23 +204,30 @@ function truncatedPattern(text: string, start: number): string {
 
 /**
  * DELETE /sobjects/Event/{id}/fromThisEventOnwards: removes the occurrence and every later one;
- * from the first occurrence that is the whole series. The docs require IsRecurrence2 true and
- * IsRecurrence2Exclusion false; the error wording is the emulator's.
+ * from the first occurrence (or the series record) that is the whole series. The docs require
+ * IsRecurrence2 true and IsRecurrence2Exclusion false, and refuse child events; the error wording
+ * is the emulator's.
  */
 export function deleteFromThisEventOnwards(tx: Transaction, def: ObjectDef, id: string): SfError | undefined {
   const rec = tx.get(id)?.values;
   if (!rec || rec['IsRecurrence2'] !== true || rec['IsRecurrence2Exclusion'] === true || rec['IsChild'] === true) {
     return new SfError('INVALID_OPERATION', 'fromThisEventOnwards needs an event series occurrence with IsRecurrence2 true and IsRecurrence2Exclusion false');
   }
-  const seriesId = rec['RecurrenceActivityId'];
-  if (typeof seriesId !== 'string' || seriesId === id) {
+  const seriesId = isSeriesRecord(rec) ? id : (seriesRecordOf(tx, rec)?.values['Id'] as string | undefined);
+  if (seriesId === undefined) {
     tx.delete(def, id);
-    deleteOccurrences(tx, def, id);
     return undefined;
   }
   const from = rec['StartDateTime'] as number;
+  const occurrences = occurrencesOf(tx, seriesId);
+  const earlier = occurrences.filter((o) => (o.values['StartDateTime'] as number) < from);
+  if (seriesId === id || earlier.length === 0) {
+    deleteOccurrences(tx, def, seriesId);
+    tx.delete(def, seriesId);
+    return undefined;
+  }
   const pattern = truncatedPattern(String(rec['Recurrence2PatternText']), from);
-  for (const occ of occurrencesOf(tx, seriesId)) {
+  for (const occ of occurrences) {
     const occId = occ.values['Id'] as string;
     if ((occ.values['StartDateTime'] as number) >= from) tx.delete(def, occId);
     else tx.update(def, occId, { Recurrence2PatternText: pattern });

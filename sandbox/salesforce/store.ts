@@ -16,8 +16,12 @@ export interface StoredRecord {
   deletedAt?: number;
 }
 
-/** A value that becomes the inserted record's own id (an event series names itself). */
+/** A value that becomes the inserted record's own id. */
 export const SELF_ID: unique symbol = Symbol('self id');
+/** A value computed at insert from the new record's id (like SELF_ID, for keys derived from it). */
+export class FromNewId {
+  constructor(readonly make: (id: string) => unknown) {}
+}
 
 /** Deleted records stay queryable (queryAll) this long, as in the Recycle Bin. */
 const RECYCLE_BIN_MS = 15 * 24 * 3600_000;
@@ -143,7 +147,8 @@ export class Transaction {
     };
     for (const f of def.fields) {
       if (f.derive || f.name in rec) continue;
-      rec[f.name] = values[f.name] === SELF_ID ? id : (values[f.name] ?? null);
+      const given = values[f.name];
+      rec[f.name] = given === SELF_ID ? id : given instanceof FromNewId ? given.make(id) : (given ?? null);
     }
     this.fillName(def, rec);
     this.deriveAll(def, rec);

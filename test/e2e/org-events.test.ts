@@ -211,23 +211,34 @@ describe('org emulator: events', () => {
     assert.equal((await conn.query(q)).totalSize, 0, 'deleting the event removes the copy');
   });
 
-  it('expands a weekly series into occurrences; edits make exceptions; deleting the series removes them', async () => {
+  /** The series key (ActivityRecurrence2Id) the series record and its occurrences share. */
+  const seriesKey = async (seriesId: string): Promise<string> => String((await get('Event', seriesId))['ActivityRecurrence2Id']);
+
+  it('expands a weekly series into a series record and occurrences; edits make exceptions; deleting the series removes them', async () => {
     const seriesId = await created('Event', meeting({ Subject: 'Weekly', IsRecurrence2: true, Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5', Recurrence2PatternTimeZone: 'Europe/Berlin' }));
-    const q = `SELECT Id, StartDateTime, Subject, IsRecurrence2Exception FROM Event WHERE RecurrenceActivityId = '${seriesId}' ORDER BY StartDateTime`;
+    const series = await get('Event', seriesId);
+    const key = String(series['ActivityRecurrence2Id']);
+    assert.match(key, /^828[A-Za-z0-9]{15}$/);
+    assert.deepEqual(
+      [series['IsRecurrence2'], series['GroupEventType'], series['Recurrence2PatternVersion'], series['RecurrenceActivityId']],
+      [true, '3', '1', null],
+      'the inserted row is the series record; RecurrenceActivityId is Classic only',
+    );
+    const q = `SELECT Id, StartDateTime, Subject, IsRecurrence2Exception FROM Event WHERE ActivityRecurrence2Id = '${key}' AND GroupEventType = '0' ORDER BY StartDateTime`;
     let occ = (await conn.query<Rec>(q)).records;
-    assert.equal(occ.length, 5);
+    assert.equal(occ.length, 5, 'the first occurrence is a row of its own');
+    assert.ok(!occ.some((o) => o['Id'] === seriesId));
     assert.deepEqual(
       occ.map((o) => o['StartDateTime']),
       ['2025-06-02', '2025-06-09', '2025-06-16', '2025-06-23', '2025-06-30'].map((d) => `${d}T08:00:00.000+0000`),
     );
-    const series = await get('Event', seriesId);
-    assert.deepEqual([series['IsRecurrence2'], series['Recurrence2PatternVersion'], series['RecurrenceActivityId']], [true, '1', seriesId]);
+    assert.equal((await conn.query(`SELECT Id FROM Event WHERE ActivityRecurrence2Id = '${key}'`)).totalSize, 6, 'series record plus occurrences');
 
     const third = occ[2]?.['Id'] as string;
     await conn.sobject('Event').update({ Id: third, Subject: 'Moved', StartDateTime: '2025-06-17T08:00:00Z' });
     assert.equal((await get('Event', third))['IsRecurrence2Exception'], true);
     await conn.sobject('Event').update({ Id: seriesId, Location: 'Room 9' });
-    occ = (await conn.query<Rec>(`SELECT Id, Location FROM Event WHERE RecurrenceActivityId = '${seriesId}' AND IsRecurrence2Exception = false`)).records;
+    occ = (await conn.query<Rec>(`SELECT Id, Location FROM Event WHERE ActivityRecurrence2Id = '${key}' AND GroupEventType = '0' AND IsRecurrence2Exception = false`)).records;
     assert.ok(occ.length === 4 && occ.every((o) => o['Location'] === 'Room 9'), 'series edits reach unedited occurrences');
 
     await conn.sobject('Event').update({ Id: seriesId, Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3' });
@@ -240,22 +251,27 @@ describe('org emulator: events', () => {
     assert.equal((await conn.query(q)).totalSize, 0);
   });
 
-  it('deletes a series from one occurrence onwards', async () => {
+  it('deletes one occurrence, or a series from one occurrence onwards', async () => {
     const seriesId = await created('Event', meeting({ IsRecurrence2: true, Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;COUNT=5' }));
-    const q = `SELECT Id, Recurrence2PatternText FROM Event WHERE RecurrenceActivityId = '${seriesId}' ORDER BY StartDateTime`;
-    const third = (await conn.query<Rec>(q)).records[2]?.['Id'] as string;
+    const key = await seriesKey(seriesId);
+    const q = `SELECT Id, Recurrence2PatternText FROM Event WHERE ActivityRecurrence2Id = '${key}' AND GroupEventType = '0' ORDER BY StartDateTime`;
+    const [first, , third, , fifth] = (await conn.query<Rec>(q)).records.map((r) => r['Id'] as string);
+    await conn.sobject('Event').destroy(fifth as string);
+    assert.equal((await conn.query(q)).totalSize, 4, 'a plain DELETE removes only that occurrence');
     const res = await conn.request<Rec>({ method: 'DELETE', url: `/services/data/v${org.apiVersion}/sobjects/Event/${third}/fromThisEventOnwards` });
     assert.match(String(res['success']), /deleting the selected events/);
     const left = (await conn.query<Rec>(q)).records;
     assert.equal(left.length, 2);
     assert.ok(left.every((r) => /UNTIL=20250616T075959Z/.test(String(r['Recurrence2PatternText']))), JSON.stringify(left));
-    await conn.request({ method: 'DELETE', url: `/services/data/v${org.apiVersion}/sobjects/Event/${seriesId}/fromThisEventOnwards` });
-    assert.equal((await conn.query(q)).totalSize, 0, 'from the first occurrence it is the whole series');
+    assert.match(String((await get('Event', seriesId))['Recurrence2PatternText']), /UNTIL=20250616T075959Z/);
+    await conn.request({ method: 'DELETE', url: `/services/data/v${org.apiVersion}/sobjects/Event/${first}/fromThisEventOnwards` });
+    assert.equal((await conn.query(`SELECT Id FROM Event WHERE ActivityRecurrence2Id = '${key}'`)).totalSize, 0, 'from the first occurrence it is the whole series');
   });
 
   it('keeps a series at the same local time across a daylight-saving change', async () => {
     const seriesId = await created('Event', meeting({ StartDateTime: '2025-10-20T07:00:00Z', IsRecurrence2: true, Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;COUNT=2' }));
-    const occ = await conn.query<Rec>(`SELECT StartDateTime, EndDateTime FROM Event WHERE RecurrenceActivityId = '${seriesId}' ORDER BY StartDateTime`);
+    const key = await seriesKey(seriesId);
+    const occ = await conn.query<Rec>(`SELECT StartDateTime, EndDateTime FROM Event WHERE ActivityRecurrence2Id = '${key}' AND GroupEventType = '0' ORDER BY StartDateTime`);
     assert.deepEqual(
       occ.records.map((o) => o['StartDateTime']),
       ['2025-10-20T07:00:00.000+0000', '2025-10-27T08:00:00.000+0000'],
@@ -274,6 +290,7 @@ describe('org emulator: events', () => {
     assert.equal((f(ev, 'WhoId') as { polymorphicForeignKey?: boolean } | undefined)?.polymorphicForeignKey, true);
     assert.deepEqual(f(ev, 'ShowAs')?.picklistValues?.map((p) => p.value), ['Busy', 'OutOfOffice', 'Free']);
     assert.equal(f(ev, 'RecurrenceActivityId')?.createable, false);
+    assert.deepEqual([f(ev, 'ActivityRecurrence2Id')?.type, f(ev, 'ActivityRecurrence2Id')?.createable], ['reference', false]);
     const rel = await conn.sobject('EventRelation').describe();
     assert.equal(rel.keyPrefix, '0RE');
     assert.deepEqual(f(rel, 'Status')?.picklistValues?.map((p) => p.value), ['New', 'Declined', 'Accepted', 'Uninvited', 'Maybe']);
@@ -320,12 +337,17 @@ describe('org emulator: events', () => {
     assert.equal(relEvents[0]?.payload['Status'], 'New');
   });
 
-  it('emits a change event per occurrence when a series is created', async () => {
+  it('emits a change event for the series record and one per occurrence when a series is created', async () => {
     const seriesId = await created('Event', meeting({ Subject: 'Daily', IsRecurrence2: true, Recurrence2PatternText: 'RRULE:FREQ=DAILY;COUNT=3' }));
-    const events = await replayAll('/data/EventChangeEvent', (ds) => ds.filter((d) => d.payload['RecurrenceActivityId'] === seriesId).length >= 3);
-    const creates = events.filter((d) => d.payload['RecurrenceActivityId'] === seriesId);
-    assert.equal(creates.length, 3);
+    const key = await seriesKey(seriesId);
+    const events = await replayAll('/data/EventChangeEvent', (ds) => ds.filter((d) => d.payload['ActivityRecurrence2Id'] === key).length >= 4);
+    const creates = events.filter((d) => d.payload['ActivityRecurrence2Id'] === key);
+    assert.equal(creates.length, 4);
     assert.ok(creates.every((d) => header(d)['changeType'] === 'CREATE'));
+    assert.deepEqual(creates.map((d) => d.payload['GroupEventType']), ['3', '0', '0', '0'], 'the series record first, as in the CDC guide');
+    assert.deepEqual(ids(creates[0] as EventData), [seriesId]);
+    assert.ok(creates[0]?.payload['ActivityDateTime'] !== undefined);
+    assert.equal(creates[0]?.payload['ActivityDateTime'], creates[1]?.payload['ActivityDateTime'], 'the first occurrence starts with the series');
     assert.equal(new Set(creates.map((d) => header(d)['transactionKey'])).size, 1, 'one transaction');
   });
 

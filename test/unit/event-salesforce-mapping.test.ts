@@ -5,6 +5,7 @@ import {
   SALESFORCE_EVENT_FIELDS,
   SALESFORCE_EVENT_RELATION_FIELDS,
   fromSalesforceEvent,
+  salesforceSeriesKey,
   toSalesforceEvent,
 } from '../../companion/src/core/salesforce-event.ts';
 import type { SalesforceEventRecord } from '../../companion/src/core/salesforce-event.ts';
@@ -173,6 +174,34 @@ describe('fromSalesforceEvent', () => {
     assert.equal(event.seriesMasterId, '828ZM0000000001YAA');
     assert.equal(event.originalStart, '2024-05-13T17:00:00Z');
     assert.equal(event.fields.recurrence, undefined);
+  });
+
+  it('reads the CDC guide\'s series record and first occurrence as two rows tied by ActivityRecurrence2Id', () => {
+    // Field values as in the guide's "Recurring Activities" example: the change events carry no
+    // IsRecurrence2, and RecurrenceActivityId (Classic only) is null on both.
+    const shared = {
+      StartDateTime: '2024-05-06T17:00:00.000+0000',
+      DurationInMinutes: 60,
+      IsRecurrence: false,
+      RecurrenceActivityId: null,
+      Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;BYDAY=MO;WKST=SU;INTERVAL=1;COUNT=13',
+      ActivityRecurrence2Id: '828ZM0000000001YAA',
+    };
+    const series = { Id: '00UZM000000wuBw2AI', GroupEventType: '3', ...shared };
+    const first = { Id: '00UZM000000wuBx2AI', GroupEventType: '0', ...shared };
+    assert.equal(fromSalesforceEvent(series, { userTimeZone: LA }).event.kind, 'seriesMaster');
+    const occurrence = fromSalesforceEvent(first, { userTimeZone: LA }).event;
+    assert.deepEqual([occurrence.kind, occurrence.seriesMasterId], ['occurrence', '828ZM0000000001YAA']);
+    assert.equal(salesforceSeriesKey(series), occurrence.seriesMasterId, 'the master is found by the same key');
+  });
+
+  it('treats RecurrenceActivityId as Classic recurrence only', () => {
+    const classic = fromSalesforceEvent(
+      { Id: '00U000000000002AAA', StartDateTime: '2024-05-13T17:00:00Z', DurationInMinutes: 60, RecurrenceActivityId: '00U000000000001AAA' },
+      { userTimeZone: LA },
+    ).event;
+    assert.deepEqual([classic.kind, classic.seriesMasterId], ['occurrence', '00U000000000001AAA']);
+    assert.equal(salesforceSeriesKey({ IsRecurrence: true, RecurrenceActivityId: '00U000000000001AAA' }), undefined);
   });
 
   it('maps an exception without an original slot (Salesforce keeps none)', () => {

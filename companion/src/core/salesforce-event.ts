@@ -14,8 +14,16 @@
  * - ShowAs is a restricted picklist: Busy, OutOfOffice ("Out of Office"), Free.
  * - Private events can't be related to contacts, leads or records (WhoId / WhatId).
  * - Lightning event series: Recurrence2PatternText is an RRULE subset, creatable (API 52.0+) but
- *   not updatable; IsRecurrence2 and Recurrence2PatternTimeZone are read-only; the series record
- *   has GroupEventType '3'; occurrences share ActivityRecurrence2Id.
+ *   not updatable; IsRecurrence2 and Recurrence2PatternTimeZone are read-only. The series is an
+ *   Event row of its own with GroupEventType '3' ("IsRecurrence2 Series Pattern", object
+ *   reference); every occurrence, the first included, is another row with GroupEventType '0'
+ *   (CDC guide, "Recurring Activities": one change event for the series record, one per
+ *   occurrence). Series record and occurrences share ActivityRecurrence2Id (prefix 828), so an
+ *   occurrence's seriesMasterId is that key, not an Event Id; salesforceSeriesKey gives the same
+ *   key for the series record. The series record is found with
+ *   `GroupEventType = '3' AND ActivityRecurrence2Id = <key>`.
+ * - RecurrenceActivityId is Salesforce Classic only ("the ID of the main record of the Salesforce
+ *   Classic recurring event"); it is null on event series rows.
  * - IsChild marks an invitee's copy of a group event (OwnerId = the invitee), not an occurrence.
  *
  * Errors (the whole event is skipped) are returned instead of a record Salesforce would refuse
@@ -51,6 +59,10 @@ export interface SalesforceEventRecord {
   IsRecurrence2Exclusion?: boolean;
   Recurrence2PatternStartDate?: string | null;
   RecurrenceActivityId?: string | null;
+  /** '3' on the record of a Lightning event series; '0'/'1' on others (occurrences included). */
+  GroupEventType?: string | null;
+  /** The series key shared by a Lightning series record and its occurrences. */
+  ActivityRecurrence2Id?: string | null;
   IsChild?: boolean;
   IsGroupEvent?: boolean;
   WhoId?: string | null;
@@ -189,9 +201,19 @@ function readTimes(record: SalesforceEventRecord, zone: string, warnings: Mappin
   return times;
 }
 
+/**
+ * The key that ties a Lightning event series together: the series record's ActivityRecurrence2Id,
+ * which is also every occurrence's seriesMasterId. Undefined for anything else.
+ */
+export function salesforceSeriesKey(record: SalesforceEventRecord): string | undefined {
+  return record.IsRecurrence === true ? undefined : stringField(record, 'ActivityRecurrence2Id');
+}
+
 function readKind(record: SalesforceEventRecord, warnings: MappingWarning[]): Pick<MappedEvent, 'kind' | 'seriesMasterId'> {
   if (stringField(record, 'GroupEventType') === '3') return { kind: 'seriesMaster' };
-  if (record.IsRecurrence2 === true) {
+  // Change events carry no IsRecurrence2 (it is missing from EventChangeEvent and from the CDC
+  // guide's example), so the series key alone also marks an occurrence.
+  if (record.IsRecurrence2 === true || (record.IsRecurrence !== true && salesforceSeriesKey(record) !== undefined)) {
     // Exclusions are past occurrences cut loose from a changed pattern: they no longer follow it.
     const kind: EventKind = record.IsRecurrence2Exception === true || record.IsRecurrence2Exclusion === true ? 'exception' : 'occurrence';
     const seriesMasterId = stringField(record, 'ActivityRecurrence2Id');
@@ -213,6 +235,7 @@ function readKind(record: SalesforceEventRecord, warnings: MappingWarning[]): Pi
     });
     return { kind: 'seriesMaster' };
   }
+  // Classic occurrences name their main record here; Lightning series rows never use it.
   const classicSeries = stringField(record, 'RecurrenceActivityId');
   if (classicSeries !== undefined && classicSeries !== record.Id) return { kind: 'occurrence', seriesMasterId: classicSeries };
   return { kind: 'single' };
