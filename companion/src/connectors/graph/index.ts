@@ -91,7 +91,7 @@ export function createGraphConnector(opts: GraphConnectorOptions): MailboxContac
   };
 }
 
-async function errorCode(res: HttpResponse): Promise<string | undefined> {
+export async function errorCode(res: HttpResponse): Promise<string | undefined> {
   try {
     return parseGraphError(await res.json()).code.toLowerCase();
   } catch {
