@@ -1,5 +1,7 @@
 import type { Log } from '../../ports/log.ts';
 import { HttpNetworkError, RETRYABLE_STATUSES, backoffDelay, parseRetryAfter, type RetryPolicy } from '../http/index.ts';
+import type { WriteResult } from '../../ports/items.ts';
+import { parseGraphError } from './errors.ts';
 import { PREFER_IMMUTABLE_ID, type GraphHttp } from './graph-http.ts';
 
 /** Graph's limit on requests in one $batch. */
@@ -149,4 +151,20 @@ function lowerCaseHeaders(headers: unknown): Record<string, string> {
     for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
   }
   return out;
+}
+
+/** Deletes items by id; one already gone counts as deleted, since that is what the caller wanted. */
+export async function deleteThroughBatch(
+  deps: BatchDeps,
+  mailbox: string,
+  ids: string[],
+  urlOf: (id: string) => string,
+  onFailure: (id: string, out: BatchOutcome) => WriteResult,
+): Promise<WriteResult[]> {
+  const outs = await runBatch(deps, mailbox, ids.map((id) => ({ method: 'DELETE', url: urlOf(id) })));
+  return outs.map((out, i) => {
+    const id = ids[i]!;
+    const gone = out.status === 404 && parseGraphError(out.body).code === 'ErrorItemNotFound';
+    return out.status === 204 || out.status === 200 || gone ? { ok: true, id, version: '' } : onFailure(id, out);
+  });
 }

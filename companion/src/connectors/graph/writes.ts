@@ -3,7 +3,7 @@ import { toGraphContact, type GraphContact } from '../../core/graph-contact.ts';
 import type { WriteResult } from '../../ports/items.ts';
 import type { MailboxContactUpdate } from '../../ports/mailbox.ts';
 import { RETRYABLE_STATUSES } from '../http/index.ts';
-import { runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from './batch.ts';
+import { deleteThroughBatch, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from './batch.ts';
 import { CONTACT_SELECT } from './delta.ts';
 import { fieldsOfProperties, parseGraphError } from './errors.ts';
 import { userPath } from './graph-http.ts';
@@ -100,20 +100,9 @@ export async function updateContacts(deps: WriteDeps, mailbox: string, items: Ma
 }
 
 export async function deleteContacts(deps: WriteDeps, mailbox: string, ids: string[]): Promise<WriteResult[]> {
-  const outs = await runBatch(
-    deps,
-    mailbox,
-    ids.map((id) => ({ method: 'DELETE', url: contactUrl(mailbox, id) })),
-  );
-  return outs.map((out, i) => {
-    const id = ids[i]!;
-    // Already gone is what a delete wants: the engine need not tell it apart.
-    if (out.status === 204 || out.status === 200 || (out.status === 404 && parseGraphError(out.body).code === 'ErrorItemNotFound')) {
-      deps.raws.delete(mailbox, id);
-      return { ok: true, id, version: '' };
-    }
-    return failure('delete', `item ${id}`, id, out);
-  });
+  const results = await deleteThroughBatch(deps, mailbox, ids, (id) => contactUrl(mailbox, id), (id, out) => failure('delete', `item ${id}`, id, out));
+  for (const r of results) if (r.ok) deps.raws.delete(mailbox, r.id);
+  return results;
 }
 
 function ok(id: string, contact: GraphContact, warnings: ReturnType<typeof toGraphContact>['warnings']): WriteResult {

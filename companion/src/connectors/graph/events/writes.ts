@@ -3,7 +3,7 @@ import { toGraphEvent, type GraphEvent } from '../../../core/graph-event.ts';
 import type { WriteResult } from '../../../ports/items.ts';
 import type { MailboxEventCreate, MailboxEventOptions, MailboxEventUpdate } from '../../../ports/mailbox-events.ts';
 import { RETRYABLE_STATUSES } from '../../http/index.ts';
-import { runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from '../batch.ts';
+import { deleteThroughBatch, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from '../batch.ts';
 import { parseGraphError } from '../errors.ts';
 import { PREFER_IMMUTABLE_ID, userPath, type GraphHttp } from '../graph-http.ts';
 import { PREFER_UTC, eventUrl, eventVersion } from './delta.ts';
@@ -100,19 +100,7 @@ export async function updateEvents(
 
 /** A series master takes its occurrences with it; an occurrence id cancels that occurrence. */
 export async function deleteEvents(deps: BatchDeps, mailbox: string, ids: string[]): Promise<WriteResult[]> {
-  const outs = await runBatch(
-    deps,
-    mailbox,
-    ids.map((id) => ({ method: 'DELETE', url: eventUrl(mailbox, id) })),
-  );
-  return outs.map((out, i) => {
-    const id = ids[i]!;
-    // Already gone is what a delete wants.
-    if (out.status === 204 || out.status === 200 || (out.status === 404 && parseGraphError(out.body).code === 'ErrorItemNotFound')) {
-      return { ok: true, id, version: '' };
-    }
-    return failure('delete', `item ${id}`, id, out);
-  });
+  return deleteThroughBatch(deps, mailbox, ids, (id) => eventUrl(mailbox, id), (id, out) => failure('delete', `item ${id}`, id, out));
 }
 
 function ok(id: string, event: GraphEvent, warnings: ReturnType<typeof toGraphEvent>['warnings']): WriteResult {
