@@ -168,3 +168,24 @@ export async function deleteThroughBatch(
     return out.status === 204 || out.status === 200 || gone ? { ok: true, id, version: '' } : onFailure(id, out);
   });
 }
+
+/**
+ * A failed item inside a batch, described by operation, item and field names only: Graph's own
+ * message is left out because it may quote the item's content. `fieldsOf` maps Graph property
+ * names to the connector's canonical field names.
+ */
+export function itemFailure(op: string, label: string, id: string | undefined, out: BatchOutcome, fieldsOf: (properties: string[]) => string[]): WriteResult {
+  const info = parseGraphError(out.body);
+  const fields = fieldsOf(info.properties);
+  const status = out.status === 0 ? 'no response' : `HTTP ${out.status}`;
+  return {
+    ok: false,
+    ...(id === undefined ? {} : { id }),
+    error: {
+      code: info.code,
+      message: `${op} ${label}: ${info.code} (${status})${fields.length > 0 ? ` on field ${fields.join(', ')}` : ''}`,
+      ...(fields.length > 0 ? { fields } : {}),
+      retryable: out.status === 0 || out.status === 424 || RETRYABLE_STATUSES.has(out.status),
+    },
+  };
+}

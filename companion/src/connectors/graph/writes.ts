@@ -2,10 +2,9 @@ import type { ContactFields } from '../../core/contact.ts';
 import { toGraphContact, type GraphContact } from '../../core/graph-contact.ts';
 import type { WriteResult } from '../../ports/items.ts';
 import type { MailboxContactUpdate } from '../../ports/mailbox.ts';
-import { RETRYABLE_STATUSES } from '../http/index.ts';
-import { deleteThroughBatch, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from './batch.ts';
+import { deleteThroughBatch, itemFailure, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from './batch.ts';
 import { CONTACT_SELECT } from './delta.ts';
-import { fieldsOfProperties, parseGraphError } from './errors.ts';
+import { fieldsOfProperties } from './errors.ts';
 import { userPath } from './graph-http.ts';
 import { versionOf, type RawContactCache } from './raw-cache.ts';
 
@@ -119,17 +118,5 @@ function failure(op: string, label: string, id: string | undefined, out: BatchOu
       error: { code: 'conflict', message: `${op} ${label}: the contact changed after the given version (HTTP 412)`, retryable: true },
     };
   }
-  const info = parseGraphError(out.body);
-  const fields = fieldsOfProperties(info.properties);
-  const status = out.status === 0 ? 'no response' : `HTTP ${out.status}`;
-  return {
-    ok: false,
-    ...withId,
-    error: {
-      code: info.code,
-      message: `${op} ${label}: ${info.code} (${status})${fields.length > 0 ? ` on field ${fields.join(', ')}` : ''}`,
-      ...(fields.length > 0 ? { fields } : {}),
-      retryable: out.status === 0 || out.status === 424 || RETRYABLE_STATUSES.has(out.status),
-    },
-  };
+  return itemFailure(op, label, id, out, fieldsOfProperties);
 }

@@ -2,9 +2,7 @@ import type { EventField } from '../../../core/event.ts';
 import { toGraphEvent, type GraphEvent } from '../../../core/graph-event.ts';
 import type { WriteResult } from '../../../ports/items.ts';
 import type { MailboxEventCreate, MailboxEventOptions, MailboxEventUpdate } from '../../../ports/mailbox-events.ts';
-import { RETRYABLE_STATUSES } from '../../http/index.ts';
-import { deleteThroughBatch, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from '../batch.ts';
-import { parseGraphError } from '../errors.ts';
+import { deleteThroughBatch, itemFailure, runBatch, type BatchDeps, type BatchOp, type BatchOutcome } from '../batch.ts';
 import { PREFER_IMMUTABLE_ID, userPath, type GraphHttp } from '../graph-http.ts';
 import { PREFER_UTC, eventUrl, eventVersion } from './delta.ts';
 
@@ -142,18 +140,5 @@ function fieldsOf(properties: string[]): string[] {
 /** Names the operation, the item and the fields; Graph's message is left out as it may quote event content. */
 function failure(op: string, label: string, id: string | undefined, out: BatchOutcome): WriteResult {
   if (out.status === 412 && id !== undefined) return conflict(op, id);
-  const withId = id === undefined ? {} : { id };
-  const info = parseGraphError(out.body);
-  const fields = fieldsOf(info.properties);
-  const status = out.status === 0 ? 'no response' : `HTTP ${out.status}`;
-  return {
-    ok: false,
-    ...withId,
-    error: {
-      code: info.code,
-      message: `${op} ${label}: ${info.code} (${status})${fields.length > 0 ? ` on field ${fields.join(', ')}` : ''}`,
-      ...(fields.length > 0 ? { fields } : {}),
-      retryable: out.status === 0 || out.status === 424 || RETRYABLE_STATUSES.has(out.status),
-    },
-  };
+  return itemFailure(op, label, id, out, fieldsOf);
 }
