@@ -13,7 +13,7 @@ import { recordAttributes } from '../soql/execute.ts';
 import type { Transaction } from '../store.ts';
 import { errorResponse, guarded, isPlainObject, jsonBody, objectOr404, ok, type RestCall } from './context.ts';
 import { restRecord } from './records.ts';
-import { MAX_COLLECTION, rolledBack, tooManyRecords } from './collection-common.ts';
+import { collectionBody, MAX_COLLECTION, rolledBack, tooManyRecords } from './collection-common.ts';
 import { collectionUpsert } from './upsert.ts';
 
 interface Result {
@@ -43,13 +43,7 @@ export function handleCollections(call: RestCall): Response | undefined {
 }
 
 function save(call: RestCall, mode: 'create' | 'update'): Response {
-  const body = jsonBody(call);
-  if (!isPlainObject(body) || !Array.isArray(body['records'])) {
-    throw new SfRequestError('JSON_PARSER_ERROR', 'Cannot deserialize instance of SObjectCollection: "records" must be an array of records');
-  }
-  const records: unknown[] = body['records'];
-  const allOrNone = body['allOrNone'] === true || body['allOrNone'] === 'true';
-  if (records.length > MAX_COLLECTION) throw tooManyRecords();
+  const { records, allOrNone } = collectionBody(call);
   const typed = records.map((r) => typedRecord(call, r));
   const tx = call.core.store.begin(call.userId, call.changeOrigin);
   const results: Result[] = typed.map(({ def, input }) => (mode === 'create' ? createOne(tx, def, input) : updateOne(tx, def, input)));

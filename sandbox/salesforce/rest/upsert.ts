@@ -11,7 +11,7 @@ import type { FieldDef, ObjectDef } from '../schema.ts';
 import { recordAttributes } from '../soql/execute.ts';
 import type { StoredRecord, Transaction } from '../store.ts';
 import { errorResponse, isPlainObject, jsonBody, ok, type RestCall } from './context.ts';
-import { MAX_COLLECTION, rolledBack, tooManyRecords } from './collection-common.ts';
+import { collectionBody, rolledBack } from './collection-common.ts';
 import { dmlOutcomeResponse, restRecord } from './records.ts';
 
 export function externalIdField(call: RestCall, def: ObjectDef, name: string, single: boolean): FieldDef {
@@ -94,13 +94,7 @@ function multipleChoices(call: RestCall, def: ObjectDef, found: StoredRecord[]):
 /** PATCH /composite/sobjects/T/Field */
 export function collectionUpsert(call: RestCall, def: ObjectDef, fieldName: string): Response {
   const field = externalIdField(call, def, fieldName, false);
-  const body = jsonBody(call);
-  if (!isPlainObject(body) || !Array.isArray(body['records'])) {
-    throw new SfRequestError('JSON_PARSER_ERROR', 'Cannot deserialize instance of SObjectCollection: "records" must be an array of records');
-  }
-  const records: unknown[] = body['records'];
-  const allOrNone = body['allOrNone'] === true || body['allOrNone'] === 'true';
-  if (records.length > MAX_COLLECTION) throw tooManyRecords();
+  const { records, allOrNone } = collectionBody(call);
   const keyOf = (r: Record<string, unknown>): string | undefined => {
     const entry = Object.entries(r).find(([k]) => k.toLowerCase() === field.name.toLowerCase());
     return typeof entry?.[1] === 'string' && entry[1] !== '' ? entry[1] : undefined;
