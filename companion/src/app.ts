@@ -10,12 +10,17 @@ import type { SynclineConfig } from './config/schema.ts';
 import { ConfigError, readSecret } from './config/load.ts';
 import { createSalesforceConnector } from './connectors/salesforce/index.ts';
 import { createGraphConnector } from './connectors/graph/index.ts';
+import { createGraphClient } from './connectors/graph/client.ts';
+import { createGraphEventsConnector } from './connectors/graph/events/index.ts';
 import { GRAPH_CONTACT_FIELDS } from './core/graph-contact.ts';
 import { openDb } from './store/db.ts';
 import { createStateStore } from './store/state-store.ts';
 import { createJobQueue } from './queue/pgboss-queue.ts';
 import { syncUserContacts, type ContactSyncOutcome } from './engine/contact-sync.ts';
-import { reconcileAll, routeContactChange } from './engine/contact-changes.ts';
+import { syncUserEvents, type EventSyncOutcome } from './engine/event-sync.ts';
+import { withEventStatus } from './engine/event-status.ts';
+import { reconcileAll, routeRecordChange, type RecordKind } from './engine/record-changes.ts';
+import { contactKind, eventKind } from './engine/change-kinds.ts';
 import { cursorNames, SALT_META_KEY } from './engine/cursors.ts';
 import { StatusPublisher } from './engine/status-publisher.ts';
 import type { SyncUser, Subscription } from './ports/salesforce.ts';
@@ -32,6 +37,7 @@ export interface AppOptions {
 
 export interface AppEvents {
   pass: [ContactSyncOutcome];
+  eventsPass: [EventSyncOutcome];
   passFailed: [{ userId: string; error: string }];
   users: [SyncUser[]];
 }
@@ -82,16 +88,19 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const authorityMetadata = config.microsoft.authorityMetadataFile
     ? fs.readFileSync(path.resolve(config.configDir, config.microsoft.authorityMetadataFile), 'utf8')
     : undefined;
-  const mailbox = createGraphConnector({
+  const graphOptions = {
     tenantId: config.microsoft.tenantId,
     clientId: config.microsoft.clientId,
     clientSecret,
     authority: config.microsoft.authority ?? `https://login.microsoftonline.com/${config.microsoft.tenantId}`,
     authorityMetadata,
     graphUrl: config.microsoft.graphUrl,
-    folderName: config.microsoft.contactFolderName,
     log,
-  });
+  };
+  // One client for contacts and events: one token cache, one per-mailbox request limit.
+  const graphClient = createGraphClient(graphOptions);
+  const mailbox = createGraphConnector({ ...graphOptions, client: graphClient, folderName: config.microsoft.contactFolderName });
+  const mailboxEvents = createGraphEventsConnector({ ...graphOptions, client: graphClient });
 
   const queue: JobQueue = createJobQueue(db, {
     concurrency: config.sync.workers,
@@ -118,6 +127,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     salt,
   };
 
+  const eventDeps = { salesforce, mailbox: mailboxEvents, store, clock, log, salt };
+
   const statusPublisher = new StatusPublisher({ salesforce, store, clock, log, refreshMs: config.sync.statusRefreshSeconds * 1000 });
   let publishTimer: NodeJS.Timeout | undefined;
   // Passes finish in bursts (every user on each poll); one upsert call after the burst covers them all.
@@ -128,7 +139,25 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }, 1000);
   };
   events.on('pass', schedulePublish);
+  events.on('eventsPass', schedulePublish);
   events.on('passFailed', schedulePublish);
+
+  const recordFailure = async (userId: string, what: string, err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    log('error', `${what} pass failed`, { userId, error: message });
+    const prev = await store.getUserStatus(userId);
+    await store.saveUserStatus({
+      userId,
+      contactsLinked: 0,
+      contactsFailed: 0,
+      ...prev,
+      state: 'error',
+      lastErrorCode: 'pass_failed',
+      lastError: `${what}: ${message}`,
+      updatedAt: clock.now().toISOString(),
+    });
+    events.emit('passFailed', { userId, error: message });
+  };
 
   await queue.start();
   await queue.work(async (userId) => {
@@ -138,32 +167,37 @@ export async function startApp(opts: AppOptions): Promise<App> {
       await store.resetUser(userId);
       log('info', 'user reset: links and cursors forgotten', { userId });
     }
+    // Contacts and events are separate capabilities: one failing never keeps the other from running.
+    let failure: unknown;
+    let contactsActive = false;
     try {
       const outcome = await syncUserContacts(deps, user);
+      contactsActive = outcome.skipped === undefined;
       log('info', 'contacts pass done', { ...outcome });
       events.emit('pass', outcome);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log('error', 'contacts pass failed', { userId, error: message });
-      const prev = await store.getUserStatus(userId);
-      await store.saveUserStatus({
-        userId,
-        contactsLinked: 0,
-        contactsFailed: 0,
-        ...prev,
-        state: 'error',
-        lastErrorCode: 'pass_failed',
-        lastError: message,
-        updatedAt: clock.now().toISOString(),
-      });
-      events.emit('passFailed', { userId, error: message });
-      throw err;
+      failure = err;
+      contactsActive = true;
+      await recordFailure(userId, 'contacts', err);
     }
+    try {
+      const outcome = await syncUserEvents(eventDeps, user);
+      if (outcome.skipped === undefined) {
+        const { standing, ...summary } = outcome;
+        log('info', 'events pass done', { ...summary, problems: standing.length });
+        await store.saveUserStatus(withEventStatus(await store.getUserStatus(userId), outcome, contactsActive, clock.now().toISOString()));
+      }
+      events.emit('eventsPass', outcome);
+    } catch (err) {
+      failure ??= err;
+      await recordFailure(userId, 'events', err);
+    }
+    // Failing the job lets the queue retry it with backoff.
+    if (failure !== undefined) throw failure;
   });
 
   const enqueue = (userId: string) => queue.enqueueMailboxSync(userId);
   const routerDeps = {
-    salesforce,
     store,
     log,
     isSyncUser: (id: string) => users.has(id),
@@ -171,16 +205,22 @@ export async function startApp(opts: AppOptions): Promise<App> {
     enqueue,
   };
 
-  const stored = await store.getCursor(cursorNames.contactChangeReplay);
-  const subscription: Subscription = await salesforce.subscribeContactChanges(
-    stored ? Number(stored) : -1,
-    (event) => routeContactChange(routerDeps, event),
-    async () => {
-      log('warn', 'stored replay id is past retention; reconciling every user');
-      await store.setCursor(cursorNames.contactChangeReplay, undefined);
-      await reconcileAll(routerDeps);
-    },
-  );
+  const subscribe = async (kind: RecordKind, open: typeof salesforce.subscribeContactChanges): Promise<Subscription> => {
+    const stored = await store.getCursor(kind.replayCursor);
+    return open(
+      stored ? Number(stored) : -1,
+      (event) => routeRecordChange(routerDeps, kind, event),
+      async () => {
+        log('warn', 'stored replay id is past retention; reconciling every user', { kind: kind.name });
+        await store.setCursor(kind.replayCursor, undefined);
+        await reconcileAll(routerDeps, kind);
+      },
+    );
+  };
+  const subscriptions: Subscription[] = [
+    await subscribe(contactKind(store, salesforce), (...a) => salesforce.subscribeContactChanges(...a)),
+    await subscribe(eventKind(store, salesforce), (...a) => salesforce.subscribeEventChanges(...a)),
+  ];
 
   const syncNow = async (userId?: string) => {
     for (const id of userId ? [userId] : [...users.keys()]) await enqueue(id);
@@ -207,11 +247,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
       clearInterval(pollTimer);
       clearInterval(usersTimer);
       clearTimeout(publishTimer);
-      await subscription.close();
+      for (const subscription of subscriptions) await subscription.close();
       await queue.stop();
       await statusPublisher.flush();
       await salesforce.close();
       await mailbox.close();
+      await mailboxEvents.close();
+      graphClient.close();
       await store.close();
     },
   };

@@ -113,6 +113,10 @@ export function event(p: Parts): ObjectDef {
     systemField('Recurrence2PatternStartDate', 'datetime', { label: 'Recurrence Pattern Start Date' }),
     systemField('IsRecurrence2Exception', 'boolean', { label: 'Is Exception', nillable: false }),
     systemField('IsRecurrence2Exclusion', 'boolean', { label: 'Historical Event, Not Following Recurrence', nillable: false }),
+    // Salesforce Classic recurring events: every real org has the field, and a client reading
+    // events selects it to tell a Classic series from a single event. The emulator has no
+    // Classic recurrence, so it is read-only here and always false (the label is the emulator's).
+    systemField('IsRecurrence', 'boolean', { label: 'Recurring Event', nillable: false, derive: () => false }),
     // Salesforce Classic recurring events only ("the main record of the Salesforce Classic
     // recurring event"); the emulator has no Classic recurrence, so it is always null.
     systemField('RecurrenceActivityId', 'reference', {

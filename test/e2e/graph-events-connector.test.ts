@@ -9,6 +9,7 @@ import { createGraphEventsConnector, type GraphEventsConnectorOptions } from '..
 import type { MappedEvent } from '../../companion/src/core/event.ts';
 import type { SideChange, WriteResult } from '../../companion/src/ports/items.ts';
 import { CursorExpiredError } from '../../companion/src/ports/mailbox.ts';
+import { GraphError } from '../../companion/src/connectors/graph/errors.ts';
 import type { MailboxEventDelta, MailboxEventOptions } from '../../companion/src/ports/mailbox-events.ts';
 import type { LogLevel } from '../../companion/src/ports/log.ts';
 
@@ -360,4 +361,164 @@ test('injected 429 and 503 on delta pages, master reads and writes still succeed
   assert.equal(g.faults.firedCount(), 4);
   g.faults.clear();
   assert.ok(logs.some((l) => l.msg === 'http retry' || l.msg === 'graph batch: sending again'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// getEvents: events by id, wherever they sit in the calendar
+// ---------------------------------------------------------------------------------------------
+
+const BATCH = 'POST /v1.0/$batch';
+const august = (subject: string, d: number, extra: Record<string, unknown> = {}) => ({
+  ...timed(subject, d, extra),
+  start: { dateTime: `2026-08-${day(d)}T10:00:00`, timeZone: 'UTC' },
+  end: { dateTime: `2026-08-${day(d)}T11:00:00`, timeZone: 'UTC' },
+});
+
+test('getEvents: an event in the window as delta maps it, one outside the window found, a deleted id absent', async () => {
+  const upn = newMailbox();
+  const inside = g.user.createEvent(upn, timed('Inside', 5, { body: { contentType: 'html', content: '<p>Agenda</p>' }, location: { displayName: 'HQ' } }));
+  const outside = g.user.createEvent(upn, august('Outside', 3, { categories: ['Salesforce'] }));
+  const deleted = g.user.createEvent(upn, timed('Deleted', 6));
+  g.user.deleteEvent(upn, deleted);
+  const { c } = connect();
+
+  const delta = byId(await c.eventChanges(upn, WINDOW, null, ALL));
+  assert.equal(delta.has(outside), false, 'outside the window: not in delta');
+  const got = await c.getEvents(upn, [outside, deleted, inside, inside], ALL);
+  assert.deepEqual(got.map((item) => item.id), [outside, inside], 'request order, each id once, the deleted id absent');
+
+  // Same mapping, version and modifiedAt as a delta round.
+  assert.deepEqual(got[1], delta.get(inside));
+  assert.equal(got[1]?.data.fields.description, 'Agenda');
+
+  const far = got[0]!;
+  const live = g.events(upn).find((e) => e.id === outside);
+  assert.equal(far.version, live?.changeKey);
+  assert.equal(far.modifiedAt, live?.lastModifiedDateTime);
+  assert.equal(far.data.kind, 'single');
+  assert.equal(far.data.selected, true);
+  assert.equal(far.data.fields.subject, 'Outside');
+  assert.equal(far.data.fields.start, '2026-08-03T10:00:00Z');
+  assert.equal(far.data.fields.end, '2026-08-03T11:00:00Z');
+
+  assert.deepEqual(await c.getEvents(upn, [], ALL), []);
+  // Not an id Graph could have issued: an error, not an absence (only "no such item" means deleted).
+  await assert.rejects(c.getEvents(upn, [inside, 'AAMkNoSuchEvent'], ALL), (err: unknown) => err instanceof GraphError && err.status === 400);
+});
+
+test('getEvents: occurrences resolved through their master as delta does, exceptions in full, cancelled occurrences absent', async () => {
+  const upn = newMailbox();
+  const masterId = g.user.createEvent(upn, weekly('Weekly sync', { categories: ['Salesforce'] }));
+  const { c } = connect();
+  const first = await c.eventChanges(upn, WINDOW, null, ALL);
+  const occurrences = upserts(first)
+    .filter((ch) => ch.item.data.kind === 'occurrence')
+    .map((ch) => ch.item)
+    .sort((a, b) => (a.data.fields.start! < b.data.fields.start! ? -1 : 1));
+  assert.equal(occurrences.length, 5);
+  const [plain, cancelled, moved] = occurrences;
+  // Exactly what the delta round said, occurrence and master alike.
+  const firstById = byId(first);
+  assert.deepEqual(await c.getEvents(upn, [plain!.id, masterId], ALL), [firstById.get(plain!.id), firstById.get(masterId)]);
+
+  g.user.deleteEvent(upn, cancelled!.id);
+  g.user.updateEvent(upn, moved!.id, { subject: 'Weekly sync (moved)' });
+  const next = byId(await c.eventChanges(upn, WINDOW, first.cursor, ALL));
+
+  const batches = g.counter.get(BATCH);
+  const found = await c.getEvents(upn, [plain!.id, moved!.id, masterId], ALL);
+  assert.equal(g.counter.get(BATCH) - batches, 1, 'a master asked for in the same call is not read again');
+  const got = await c.getEvents(upn, [plain!.id, cancelled!.id, moved!.id, masterId], ALL);
+  assert.deepEqual(got, found, 'the cancelled occurrence is absent');
+  assert.deepEqual(got.map((item) => item.id), [plain!.id, moved!.id, masterId]);
+  // Resolved through the master as it is now (the exception and the cancellation touched it).
+  assert.deepEqual(got[0]?.data, plain!.data);
+  assert.equal(got[0]?.version, next.get(masterId)?.version);
+  assert.equal(got[0]?.modifiedAt, next.get(masterId)?.modifiedAt);
+  assert.equal(got[0]?.data.kind, 'occurrence');
+  assert.equal(got[0]?.data.seriesMasterId, masterId);
+  assert.equal(got[0]?.data.fields.subject, 'Weekly sync');
+  assert.equal(got[0]?.data.fields.location, 'Room 7');
+  assert.equal(got[0]?.data.originalStart, plain!.data.fields.start);
+  assert.deepEqual(got[1], next.get(moved!.id));
+  assert.equal(got[1]?.data.kind, 'exception');
+  assert.deepEqual(got[2], next.get(masterId));
+  assert.equal(got[2]?.data.kind, 'seriesMaster');
+
+  // Without the master in the call, it is read (once, batched) to resolve the occurrence.
+  const alone = await c.getEvents(upn, [plain!.id, occurrences[3]!.id], ALL);
+  assert.deepEqual(alone[0], got[0]);
+  assert.equal(alone[1]?.data.fields.subject, 'Weekly sync');
+  assert.equal(alone[1]?.data.fields.start, occurrences[3]!.data.fields.start);
+
+  // The series goes: its members are absent with it.
+  g.user.deleteEvent(upn, masterId);
+  assert.deepEqual(await c.getEvents(upn, [plain!.id, moved!.id, masterId], ALL), []);
+});
+
+test('getEvents: more than 20 ids in one call are split across $batch requests', async () => {
+  const upn = newMailbox();
+  const inside = Array.from({ length: 22 }, (_, i) => g.user.createEvent(upn, timed(`Many ${i}`, (i % 28) + 1)));
+  const outside = Array.from({ length: 3 }, (_, i) => g.user.createEvent(upn, august(`Later ${i}`, i + 1)));
+  const deleted = Array.from({ length: 3 }, (_, i) => g.user.createEvent(upn, timed(`Gone ${i}`, i + 1)));
+  for (const id of deleted) g.user.deleteEvent(upn, id);
+  const { c } = connect();
+  const ids = [...inside.slice(0, 10), deleted[0]!, ...outside, deleted[1]!, ...inside.slice(10), deleted[2]!];
+  assert.equal(ids.length, 28);
+
+  // Without a 404 in a chain, one $batch per 20 ids.
+  const batches = g.counter.get(BATCH);
+  const present = await c.getEvents(upn, [...inside, ...outside], ALL);
+  assert.equal(g.counter.get(BATCH) - batches, 2);
+  assert.equal(present.length, 25);
+
+  // A 404 fails the rest of its dependsOn chain (424): those are sent again, and still come back.
+  const got = await c.getEvents(upn, ids, ALL);
+  assert.deepEqual(got.map((item) => item.id), [...inside.slice(0, 10), ...outside, ...inside.slice(10)]);
+  assert.deepEqual(got.map((item) => item.data.fields.subject), [
+    ...inside.slice(0, 10).map((_, i) => `Many ${i}`),
+    ...outside.map((_, i) => `Later ${i}`),
+    ...inside.slice(10).map((_, i) => `Many ${i + 10}`),
+  ]);
+  const presentById = new Map(present.map((item) => [item.id, item]));
+  assert.deepEqual(got, got.map((item) => presentById.get(item.id)), 'the same items whichever chain they were read in');
+});
+
+test('getEvents: 429 and 503 are retried; a failure that outlasts the retries throws, never reads as deleted', async () => {
+  const upn = newMailbox();
+  const ids = Array.from({ length: 3 }, (_, i) => g.user.createEvent(upn, august(`Throttled ${i}`, i + 1)));
+  const { c, logs } = connect();
+
+  // Passing faults, on the inner GETs and on the $batch itself: every event still comes back.
+  g.faults.set([
+    { match: '^GET /v1\\.0/users/[^/]+/events/', status: 429, retryAfterSeconds: 0, count: 1 },
+    { match: '^GET /v1\\.0/users/[^/]+/events/', status: 503, count: 1 },
+    { match: '^POST /v1\\.0/\\$batch$', status: 503, count: 1 },
+  ]);
+  try {
+    const got = await c.getEvents(upn, ids, ALL);
+    assert.equal(g.faults.firedCount(), 3);
+    assert.deepEqual(got.map((item) => item.id), ids);
+  } finally {
+    g.faults.clear();
+  }
+  assert.ok(logs.some((l) => l.msg === 'graph batch: sending again'));
+  assert.ok(logs.some((l) => l.msg === 'http retry'));
+
+  // Inner throttling that never ends: the call throws rather than report the events as missing.
+  g.faults.set([{ match: '^GET /v1\\.0/users/[^/]+/events/', status: 429, retryAfterSeconds: 0 }]);
+  try {
+    await assert.rejects(c.getEvents(upn, ids, ALL), (err: unknown) => err instanceof GraphError && err.status === 429);
+  } finally {
+    g.faults.clear();
+  }
+
+  // The $batch itself keeps failing: the pipeline's retries are spent, then the call throws.
+  g.faults.set([{ match: '^POST /v1\\.0/\\$batch$', status: 429, retryAfterSeconds: 0 }]);
+  try {
+    await assert.rejects(c.getEvents(upn, ids, ALL), (err: unknown) => err instanceof GraphError && err.status === 429);
+  } finally {
+    g.faults.clear();
+  }
+  assert.equal((await c.getEvents(upn, ids, ALL)).length, 3);
 });

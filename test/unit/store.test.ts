@@ -13,7 +13,7 @@ import { loadMigrations, runMigrations } from '../../companion/src/store/migrate
 import { createStateStore } from '../../companion/src/store/state-store.ts';
 import { stateStoreChecks } from '../../companion/src/store/state-store-contract.ts';
 
-const STORE_TABLES = ['meta', 'contact_links', 'cursors', 'pending_sf_ids', 'item_errors', 'user_status'];
+const STORE_TABLES = ['meta', 'contact_links', 'event_links', 'cursors', 'pending_sf_ids', 'pending_event_ids', 'item_errors', 'user_status'];
 
 /**
  * Every column that can hold text, and why that text is not content. A migration that adds a text,
@@ -29,12 +29,21 @@ const TEXT_COLUMNS_ALLOWED: Record<string, string> = {
   'contact_links.sf_version': 'SystemModstamp',
   'contact_links.mb_version': 'etag / changeKey',
   'contact_links.hashes': 'field name → HMAC',
+  'event_links.user_id': 'Salesforce User id',
+  'event_links.sf_id': 'Salesforce Event id',
+  'event_links.mb_id': 'mailbox event id',
+  'event_links.sf_version': 'SystemModstamp',
+  'event_links.mb_version': 'changeKey',
+  'event_links.hashes': 'field name → HMAC',
   'cursors.name': 'cursor name (kind, scope, user id)',
   'cursors.value': 'opaque replay id / delta link / sync token',
   'pending_sf_ids.user_id': 'Salesforce User id',
   'pending_sf_ids.sf_id': 'Salesforce record id',
+  'pending_event_ids.user_id': 'Salesforce User id',
+  'pending_event_ids.sf_id': 'Salesforce Event id',
   'item_errors.user_id': 'Salesforce User id',
   'item_errors.side': 'salesforce | mailbox',
+  'item_errors.kind': 'contact | event',
   'item_errors.item_id': 'record / item id',
   'item_errors.code': 'error code',
   'item_errors.message': 'names ids and fields, never values (ports/state.ts)',

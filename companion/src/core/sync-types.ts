@@ -17,7 +17,7 @@ export type SideChange<T> =
   | { kind: 'delete'; id: string };
 
 /** A linked pair as stored: ids, versions and per-field hashes — never content. */
-export interface ContactLink {
+export interface ItemLink {
   userId: string;
   sfId: string;
   mbId: string;
@@ -27,3 +27,6 @@ export interface ContactLink {
   /** Per-field hashes (HMAC) of the normalised values both sides last agreed on. */
   hashes: Record<string, string>;
 }
+
+export type ContactLink = ItemLink;
+export type EventLink = ItemLink;

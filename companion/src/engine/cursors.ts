@@ -6,6 +6,11 @@ export const cursorNames = {
   mailboxContactsDelta: (userId: string) => `graph-delta:contacts:${userId}`,
   salesforceContactsListed: (userId: string) => `sf-listed:contacts:${userId}`,
   contactChangeReplay: 'cdc:/data/ContactChangeEvent',
+  /** JSON { scope, cursor }: the delta link and the scope (window, selection, …) it was opened for. */
+  mailboxEventsDelta: (userId: string) => `graph-delta:events:${userId}`,
+  /** The scope Salesforce was last listed in full for; a different scope lists again. */
+  salesforceEventsListed: (userId: string) => `sf-listed:events:${userId}`,
+  eventChangeReplay: 'cdc:/data/EventChangeEvent',
 } as const;
 
 export const SALT_META_KEY = 'hash_salt';

@@ -1,6 +1,6 @@
 import type { MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
-import type { SideChange, WriteResult } from './items.ts';
+import type { SideChange, SideItem, WriteResult } from './items.ts';
 
 /** The span of the calendar a rep's events are synced over; both ends UTC instants ('…Z'). */
 export interface EventWindow {
@@ -54,6 +54,12 @@ export interface MailboxEventsPort {
    * when the cursor can no longer be resumed.
    */
   eventChanges(mailbox: string, window: EventWindow, cursor: string | null, opts: MailboxEventOptions): Promise<MailboxEventDelta>;
+  /**
+   * The listed events as they are now, wherever they sit in the calendar (inside the window or
+   * not). Ids that no longer exist are simply absent; any other failure throws, so a missing
+   * event always means "deleted". Used to tell a real delete from an event that left the window.
+   */
+  getEvents(mailbox: string, ids: string[], opts: MailboxEventOptions): Promise<SideItem<MappedEvent>[]>;
   createEvents(mailbox: string, items: MailboxEventCreate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
   updateEvents(mailbox: string, items: MailboxEventUpdate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
   deleteEvents(mailbox: string, ids: string[]): Promise<WriteResult[]>;

@@ -1,4 +1,6 @@
 import type { ContactFields, MappingWarning } from '../core/contact.ts';
+import type { EventFields, MappedEvent } from '../core/event.ts';
+import type { EventWindow } from './mailbox-events.ts';
 import type { SideItem, WriteResult } from './items.ts';
 import type { UserStatusRow } from './state.ts';
 
@@ -76,6 +78,20 @@ export interface ContactUpdate {
   set: Partial<ContactFields>;
 }
 
+/** An Event row the user owns, mapped; series records and occurrences included (see MappedEvent.kind). */
+export interface SalesforceEvent extends SideItem<MappedEvent> {
+  ownerId: string;
+  /** Invitee copy of someone else's event (IsChild): never synced on its own. */
+  isChild: boolean;
+  warnings: MappingWarning[];
+}
+
+export interface EventUpdate {
+  id: string;
+  /** Fields to write; a key present with value undefined clears the field. */
+  set: Partial<EventFields>;
+}
+
 export interface SalesforcePort {
   /** Active configurations resolved per assigned user (own assignment beats profile, then priority). */
   loadSyncUsers(): Promise<SyncUser[]>;
@@ -85,6 +101,22 @@ export interface SalesforcePort {
   createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<WriteResult[]>;
   updateContacts(asUserId: string, items: ContactUpdate[]): Promise<WriteResult[]>;
   deleteContacts(asUserId: string, ids: string[]): Promise<WriteResult[]>;
+  /**
+   * Events the user owns (OwnerId) that overlap the window, invitee copies (IsChild) excluded.
+   * userTimeZone is the rep's IANA zone (from User.TimeZoneSidKey), used to map all-day dates.
+   */
+  listOwnedEvents(userId: string, window: EventWindow, userTimeZone: string): Promise<SalesforceEvent[]>;
+  /** Existing, non-deleted events among ids, wherever they sit in time; missing ids are simply absent. */
+  getEvents(ids: string[], userTimeZone: string): Promise<SalesforceEvent[]>;
+  /**
+   * Inserts as the rep. An event Salesforce would refuse (longer than 14 days, end before start,
+   * over-long subject, …) is not sent: its result is an error naming the field.
+   */
+  createEvents(asUserId: string, items: Array<{ ownerId: string; data: EventFields }>, userTimeZone: string): Promise<WriteResult[]>;
+  /** Reads each event's current record first (start, end and all-day are written as one unit). */
+  updateEvents(asUserId: string, items: EventUpdate[], userTimeZone: string): Promise<WriteResult[]>;
+  /** An event already gone counts as deleted (ok). */
+  deleteEvents(asUserId: string, ids: string[]): Promise<WriteResult[]>;
   /** Upserts one Sync_User_Status__c per user (ids, states, counts, error codes — no content). */
   publishUserStatus(rows: UserStatusRow[]): Promise<WriteResult[]>;
   /**
@@ -93,6 +125,12 @@ export interface SalesforcePort {
    * onReplayRejected is called when the stored replay id is outside retention: the caller must reconcile.
    */
   subscribeContactChanges(
+    replayFrom: number,
+    onEvent: (event: RecordChangeEvent) => Promise<void>,
+    onReplayRejected: () => Promise<void>,
+  ): Promise<Subscription>;
+  /** The same for /data/EventChangeEvent. */
+  subscribeEventChanges(
     replayFrom: number,
     onEvent: (event: RecordChangeEvent) => Promise<void>,
     onReplayRejected: () => Promise<void>,

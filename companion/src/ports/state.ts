@@ -2,11 +2,15 @@
  * What the companion keeps between runs. Ids, versions, hashes, cursors and counts only:
  * never a name, an address, a subject or any other content.
  */
-import type { ContactLink } from '../core/sync-types.ts';
-export type { ContactLink };
+import type { ContactLink, EventLink } from '../core/sync-types.ts';
+export type { ContactLink, EventLink };
+
+export type ItemKind = 'contact' | 'event';
 
 export interface ItemErrorRow {
   userId: string;
+  /** Which sync the row belongs to; absent means contact. Each pass replaces only its own kind. */
+  kind?: ItemKind;
   side: 'salesforce' | 'mailbox';
   itemId: string;
   code: string;
@@ -23,6 +27,9 @@ export interface UserStatusRow {
   lastSyncToSalesforce?: string;
   contactsLinked: number;
   contactsFailed: number;
+  /** Absent until the user's first events pass. */
+  eventsLinked?: number;
+  eventsFailed?: number;
   lastErrorCode?: string;
   lastError?: string;
   updatedAt: string;
@@ -39,6 +46,11 @@ export interface StateStore {
   /** One transaction: first remove the listed links, then upsert by (userId, sfId) — a re-created item replaces its old link. */
   saveContactLinks(upserts: ContactLink[], removals: Array<{ userId: string; sfId: string }>): Promise<void>;
 
+  /** The same three, for events: a separate set of links (an event id and a contact id never share a table row). */
+  eventLinks(userId: string): Promise<EventLink[]>;
+  eventLinksBySfIds(sfIds: string[]): Promise<EventLink[]>;
+  saveEventLinks(upserts: EventLink[], removals: Array<{ userId: string; sfId: string }>): Promise<void>;
+
   getCursor(name: string): Promise<string | undefined>;
   setCursor(name: string, value: string | undefined): Promise<void>;
 
@@ -46,16 +58,21 @@ export interface StateStore {
   addPendingSalesforceIds(userId: string, ids: string[]): Promise<void>;
   pendingSalesforceIds(userId: string): Promise<string[]>;
   clearPendingSalesforceIds(userId: string, ids: string[]): Promise<void>;
+  /** The same, for Event ids named by EventChangeEvent: kept apart so a contact pass never clears them. */
+  addPendingEventIds(userId: string, ids: string[]): Promise<void>;
+  pendingEventIds(userId: string): Promise<string[]>;
+  clearPendingEventIds(userId: string, ids: string[]): Promise<void>;
 
-  /** Replaces the user's current item errors with these. */
-  setItemErrors(userId: string, errors: ItemErrorRow[]): Promise<void>;
-  itemErrors(userId?: string): Promise<ItemErrorRow[]>;
+  /** Replaces the user's current item errors of one kind (default 'contact') with these. */
+  setItemErrors(userId: string, errors: ItemErrorRow[], kind?: ItemKind): Promise<void>;
+  /** Item errors of one kind, or of every kind when kind is absent; rows carry their kind. */
+  itemErrors(userId?: string, kind?: ItemKind): Promise<ItemErrorRow[]>;
 
   getUserStatus(userId: string): Promise<UserStatusRow | undefined>;
   listUserStatus(): Promise<UserStatusRow[]>;
   saveUserStatus(row: UserStatusRow): Promise<void>;
 
-  /** Forget everything about a user (reset): links, cursors named for them, pending ids, errors, status. */
+  /** Forget everything about a user (reset): contact and event links, cursors named for them, pending ids of both kinds, errors, status. */
   resetUser(userId: string): Promise<void>;
 }
 

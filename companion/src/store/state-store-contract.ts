@@ -4,11 +4,15 @@
  * empty store. Test files register them with their runner; nothing here depends on one.
  */
 import assert from 'node:assert/strict';
-import type { ContactLink, ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
+import type { ContactLink, EventLink, ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
 
 export type StoreCheck = (store: StateStore) => Promise<void>;
 
 function link(userId: string, sfId: string, mbId: string, extra: Partial<ContactLink> = {}): ContactLink {
+  return { userId, sfId, mbId, sfVersion: '', mbVersion: '', hashes: {}, ...extra };
+}
+
+function eventLink(userId: string, sfId: string, mbId: string, extra: Partial<EventLink> = {}): EventLink {
   return { userId, sfId, mbId, sfVersion: '', mbVersion: '', hashes: {}, ...extra };
 }
 
@@ -102,6 +106,70 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     assert.deepEqual(left[0], many[1000]);
   },
 
+  async 'event links: upsert inserts, updates in place, round-trips hashes; apart from contact links'(store) {
+    await store.saveEventLinks(
+      [
+        eventLink('u1', '00UB', 'AAMkB', { sfVersion: '2024-05-01T10:00:00.000+0000', mbVersion: 'DwAAABYA', hashes: { Subject: 'h1', Start: 'h2' } }),
+        eventLink('u1', '00UA', 'AAMkA'),
+        eventLink('u2', '00UA', 'AAMkZ'),
+      ],
+      [],
+    );
+    await store.saveEventLinks([eventLink('u1', '00UB', 'AAMkB', { mbVersion: 'DwAAABYB', hashes: { Subject: 'h3' } })], []);
+    assert.deepEqual(await store.eventLinks('u1'), [
+      eventLink('u1', '00UA', 'AAMkA'),
+      eventLink('u1', '00UB', 'AAMkB', { mbVersion: 'DwAAABYB', hashes: { Subject: 'h3' } }),
+    ]);
+    assert.deepEqual(await store.eventLinks('nobody'), []);
+    // Same ids on the contact side: separate rows, neither set sees nor disturbs the other.
+    await store.saveContactLinks([link('u1', '00UA', 'AAMkA', { hashes: { Email: 'c' } })], []);
+    assert.deepEqual(await store.contactLinks('u1'), [link('u1', '00UA', 'AAMkA', { hashes: { Email: 'c' } })]);
+    assert.equal((await store.eventLinks('u1')).length, 2);
+    await store.saveContactLinks([], [{ userId: 'u1', sfId: '00UA' }]);
+    assert.deepEqual(await store.eventLinks('u1'), [
+      eventLink('u1', '00UA', 'AAMkA'),
+      eventLink('u1', '00UB', 'AAMkB', { mbVersion: 'DwAAABYB', hashes: { Subject: 'h3' } }),
+    ]);
+    await store.saveEventLinks([], [{ userId: 'u1', sfId: '00UB' }]);
+    assert.deepEqual(await store.contactLinks('u1'), []);
+    assert.deepEqual((await store.eventLinks('u1')).map((l) => l.sfId), ['00UA']);
+  },
+
+  async 'event links: by Salesforce ids across users, contact links not included'(store) {
+    await store.saveEventLinks(
+      [eventLink('u1', '00UA', 'm1'), eventLink('u2', '00UA', 'm2'), eventLink('u2', '00UB', 'm3'), eventLink('u3', '00UC', 'm4')],
+      [],
+    );
+    await store.saveContactLinks([link('u4', '00UA', 'm5')], []);
+    const found = await store.eventLinksBySfIds(['00UA', '00UB', '00UA', 'missing']);
+    assert.deepEqual(found.map((l) => `${l.userId}/${l.sfId}`).sort(), ['u1/00UA', 'u2/00UA', 'u2/00UB']);
+    assert.deepEqual(found.find((l) => l.userId === 'u1'), eventLink('u1', '00UA', 'm1'));
+    assert.deepEqual(await store.eventLinksBySfIds([]), []);
+    assert.deepEqual((await store.contactLinksBySfIds(['00UA'])).map((l) => l.userId), ['u4']);
+  },
+
+  async 'event links: removals then upserts, moves in one save, a failing save changes nothing'(store) {
+    await store.saveEventLinks([eventLink('u1', '00UA', 'mA'), eventLink('u1', '00UB', 'mB')], []);
+    // 00UA re-created in the calendar (new id); 00UB deleted; mB re-created in Salesforce as 00UC.
+    await store.saveEventLinks([eventLink('u1', '00UA', 'mA2'), eventLink('u1', '00UC', 'mB')], [
+      { userId: 'u1', sfId: '00UA' },
+      { userId: 'u1', sfId: '00UB' },
+      { userId: 'u1', sfId: 'never-existed' },
+    ]);
+    assert.deepEqual(await store.eventLinks('u1'), [eventLink('u1', '00UA', 'mA2'), eventLink('u1', '00UC', 'mB')]);
+    // A calendar event can move between Salesforce Events in one save.
+    await store.saveEventLinks([eventLink('u1', '00UA', 'mB'), eventLink('u1', '00UC', 'mA2')], []);
+    assert.deepEqual((await store.eventLinks('u1')).map((l) => `${l.sfId}=${l.mbId}`), ['00UA=mB', '00UC=mA2']);
+    // Two Salesforce Events claiming one calendar event: rejected, and nothing of the save lands.
+    await assert.rejects(
+      store.saveEventLinks([eventLink('u1', '00UA', 'mB', { hashes: { Subject: 'new' } }), eventLink('u1', '00UD', 'm9'), eventLink('u1', '00UE', 'm9')], [
+        { userId: 'u1', sfId: '00UC' },
+      ]),
+    );
+    assert.deepEqual((await store.eventLinks('u1')).map((l) => `${l.sfId}=${l.mbId}`), ['00UA=mB', '00UC=mA2']);
+    assert.deepEqual((await store.eventLinks('u1'))[0]?.hashes, {});
+  },
+
   async 'cursors: set, replace, delete with undefined'(store) {
     assert.equal(await store.getCursor('cdc:/data/ContactChangeEvent'), undefined);
     await store.setCursor('cdc:/data/ContactChangeEvent', '100');
@@ -125,17 +193,63 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     assert.deepEqual(await store.pendingSalesforceIds('u2'), ['003A']);
   },
 
+  async 'pending event ids: idempotent, ordered, and kept apart from pending Salesforce (contact) ids'(store) {
+    await store.addPendingEventIds('u1', ['00UA', '00UB', '00UA']);
+    await store.addPendingEventIds('u1', ['00UB', '00UC']);
+    await store.addPendingEventIds('u2', ['00UA']);
+    await store.addPendingEventIds('u1', []);
+    await store.addPendingSalesforceIds('u1', ['003A', '00UA']);
+    const pending = await store.pendingEventIds('u1');
+    assert.deepEqual([...pending].sort(), ['00UA', '00UB', '00UC']);
+    assert.equal(pending.length, 3);
+    // A contact pass clearing its ids (even one that is also pending as an event) leaves event ids alone …
+    await store.clearPendingSalesforceIds('u1', ['003A', '00UA']);
+    assert.deepEqual(await store.pendingSalesforceIds('u1'), []);
+    assert.deepEqual([...(await store.pendingEventIds('u1'))].sort(), ['00UA', '00UB', '00UC']);
+    // … and an event pass clearing its ids leaves contact ids alone.
+    await store.addPendingSalesforceIds('u1', ['003B', '00UB']);
+    await store.clearPendingEventIds('u1', ['00UA', '00UB', 'unknown']);
+    await store.clearPendingEventIds('u1', []);
+    assert.deepEqual(await store.pendingEventIds('u1'), ['00UC']);
+    assert.deepEqual([...(await store.pendingSalesforceIds('u1'))].sort(), ['003B', '00UB']);
+    assert.deepEqual(await store.pendingEventIds('u2'), ['00UA']);
+    assert.deepEqual(await store.pendingSalesforceIds('u2'), []);
+  },
+
   async 'item errors: replaced per user, listed per user or all'(store) {
     await store.setItemErrors('u1', [error('u1', 'a'), error('u1', 'b', { side: 'salesforce', fields: [] })]);
     await store.setItemErrors('u2', [error('u2', 'c', { at: '2024-05-01T12:00:00+02:00' })]);
     await store.setItemErrors('u1', [error('u1', 'd', { code: 'CONFLICT', fields: ['Phone', 'Email'] })]);
-    assert.deepEqual(await store.itemErrors('u1'), [error('u1', 'd', { code: 'CONFLICT', fields: ['Phone', 'Email'] })]);
+    assert.deepEqual(await store.itemErrors('u1'), [error('u1', 'd', { code: 'CONFLICT', fields: ['Phone', 'Email'], kind: 'contact' })]);
     // Timestamps come back in UTC.
-    assert.deepEqual(await store.itemErrors('u2'), [error('u2', 'c', { at: '2024-05-01T10:00:00.000Z' })]);
+    assert.deepEqual(await store.itemErrors('u2'), [error('u2', 'c', { at: '2024-05-01T10:00:00.000Z', kind: 'contact' })]);
     assert.equal((await store.itemErrors()).length, 2);
     await store.setItemErrors('u1', []);
     assert.deepEqual(await store.itemErrors('u1'), []);
     await assert.rejects(store.setItemErrors('u1', [error('u2', 'x')]));
+  },
+
+  async 'item errors: a contacts pass and an events pass each replace only their own kind'(store) {
+    await store.setItemErrors('u1', [error('u1', 'contact-1')]);
+    await store.setItemErrors('u1', [error('u1', 'event-1', { kind: 'event' }), error('u1', 'event-2', { kind: 'event' })], 'event');
+    await store.setItemErrors('u1', [error('u1', 'contact-2')], 'contact');
+    assert.deepEqual((await store.itemErrors('u1', 'contact')).map((e) => e.itemId), ['contact-2']);
+    assert.deepEqual((await store.itemErrors('u1', 'event')).map((e) => e.itemId).sort(), ['event-1', 'event-2']);
+    assert.equal((await store.itemErrors('u1')).length, 3);
+    assert.equal((await store.itemErrors(undefined, 'event')).length, 2);
+    await store.setItemErrors('u1', [], 'event');
+    assert.deepEqual((await store.itemErrors('u1')).map((e) => e.kind), ['contact']);
+    // A row of the other kind is refused rather than silently filed under the wrong one.
+    await assert.rejects(store.setItemErrors('u1', [error('u1', 'x', { kind: 'event' })]));
+  },
+
+  async 'user status: event counts are kept apart from contact counts and optional'(store) {
+    const row: UserStatusRow = { userId: 'u3', state: 'idle', contactsLinked: 4, contactsFailed: 1, eventsLinked: 7, eventsFailed: 2, updatedAt: '2024-05-01T10:02:00.000Z' };
+    await store.saveUserStatus(row);
+    assert.deepEqual(await store.getUserStatus('u3'), row);
+    const { eventsLinked: _l, eventsFailed: _f, ...withoutEvents } = row;
+    await store.saveUserStatus(withoutEvents);
+    assert.deepEqual(await store.getUserStatus('u3'), withoutEvents);
   },
 
   async 'user status: save, update, clear optional fields, list'(store) {
@@ -163,7 +277,9 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
   async 'resetUser: forgets one user, keeps others and org-wide cursors'(store) {
     for (const u of ['u_1', 'uX1', 'u2']) {
       await store.saveContactLinks([link(u, `sf-${u}`, `mb-${u}`)], []);
+      await store.saveEventLinks([eventLink(u, `ev-${u}`, `mbev-${u}`)], []);
       await store.addPendingSalesforceIds(u, [`p-${u}`]);
+      await store.addPendingEventIds(u, [`pe-${u}`]);
       await store.setItemErrors(u, [error(u, `e-${u}`)]);
       await store.saveUserStatus({ userId: u, state: 'idle', contactsLinked: 1, contactsFailed: 0, updatedAt: '2024-05-01T10:00:00.000Z' });
       await store.setCursor(`graph-delta:contacts:${u}`, `delta-${u}`);
@@ -174,14 +290,19 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     await store.resetUser('u_1');
 
     assert.deepEqual(await store.contactLinks('u_1'), []);
+    assert.deepEqual(await store.eventLinks('u_1'), []);
+    assert.deepEqual(await store.eventLinksBySfIds(['ev-u_1']), []);
     assert.deepEqual(await store.pendingSalesforceIds('u_1'), []);
+    assert.deepEqual(await store.pendingEventIds('u_1'), []);
     assert.deepEqual(await store.itemErrors('u_1'), []);
     assert.equal(await store.getUserStatus('u_1'), undefined);
     assert.equal(await store.getCursor('graph-delta:contacts:u_1'), undefined);
     // '_' must not act as a wildcard, and a longer id sharing the tail is another user.
     for (const u of ['uX1', 'u2']) {
       assert.equal((await store.contactLinks(u)).length, 1);
+      assert.deepEqual(await store.eventLinks(u), [eventLink(u, `ev-${u}`, `mbev-${u}`)]);
       assert.deepEqual(await store.pendingSalesforceIds(u), [`p-${u}`]);
+      assert.deepEqual(await store.pendingEventIds(u), [`pe-${u}`]);
       assert.equal((await store.itemErrors(u)).length, 1);
       assert.ok(await store.getUserStatus(u));
       assert.equal(await store.getCursor(`graph-delta:contacts:${u}`), `delta-${u}`);

@@ -10,7 +10,8 @@
  * Timestamps go in as ISO 8601 strings and come back as UTC ISO strings with milliseconds
  * ('2024-05-01T10:00:00.000Z'), whatever offset they went in with.
  */
-import type { ContactLink, ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
+import type { ItemLink } from '../core/sync-types.ts';
+import type { ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Db, Queryable } from './db.ts';
 import { runMigrations } from './migrate.ts';
 
@@ -27,6 +28,7 @@ interface LinkRow {
 }
 
 interface ErrorRow {
+  kind: 'contact' | 'event';
   user_id: string;
   side: ItemErrorRow['side'];
   item_id: string;
@@ -43,6 +45,8 @@ interface StatusRow {
   last_sync_to_salesforce: unknown;
   contacts_linked: number;
   contacts_failed: number;
+  events_linked: number | null;
+  events_failed: number | null;
   last_error_code: string | null;
   last_error: string | null;
   updated_at: unknown;
@@ -70,63 +74,13 @@ export function createStateStore(db: Db): StateStore {
       );
     },
 
-    async contactLinks(userId) {
-      const { rows } = await db.query<LinkRow>(
-        `SELECT user_id, sf_id, mb_id, sf_version, mb_version, hashes
-           FROM contact_links WHERE user_id = $1 ORDER BY sf_id`,
-        [userId],
-      );
-      return rows.map(toLink);
-    },
+    contactLinks: (userId) => linksOfUser(db, 'contact_links', userId),
+    contactLinksBySfIds: (sfIds) => linksBySfIds(db, 'contact_links', sfIds),
+    saveContactLinks: (upserts, removals) => saveLinks(db, 'contact_links', upserts, removals),
 
-    async contactLinksBySfIds(sfIds) {
-      if (sfIds.length === 0) return [];
-      const { rows } = await db.query<LinkRow>(
-        `SELECT user_id, sf_id, mb_id, sf_version, mb_version, hashes
-           FROM contact_links WHERE sf_id = ANY($1::text[]) ORDER BY user_id, sf_id`,
-        [unique(sfIds)],
-      );
-      return rows.map(toLink);
-    },
-
-    async saveContactLinks(upserts, removals) {
-      if (upserts.length === 0 && removals.length === 0) return;
-      // One statement cannot upsert the same key twice, so the last write for a key wins, as it
-      // would if the upserts ran one after another.
-      const byKey = new Map<string, ContactLink>();
-      for (const link of upserts) byKey.set(key(link.userId, link.sfId), link);
-      const links = [...byKey.values()];
-      await db.transaction(async (tx) => {
-        // Removals first: a re-created item's new link reuses the sfId (or mbId) of the link it replaces.
-        for (const part of chunks(removals)) {
-          await tx.query(
-            `DELETE FROM contact_links c
-               USING unnest($1::text[], $2::text[]) AS r(u, s)
-              WHERE c.user_id = r.u AND c.sf_id = r.s`,
-            [part.map((r) => r.userId), part.map((r) => r.sfId)],
-          );
-        }
-        for (const part of chunks(links)) {
-          await tx.query(
-            `INSERT INTO contact_links (user_id, sf_id, mb_id, sf_version, mb_version, hashes, updated_at)
-             SELECT u, s, m, sv, mv, h::jsonb, now()
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-                 AS t(u, s, m, sv, mv, h)
-             ON CONFLICT (user_id, sf_id) DO UPDATE SET
-               mb_id = EXCLUDED.mb_id, sf_version = EXCLUDED.sf_version, mb_version = EXCLUDED.mb_version,
-               hashes = EXCLUDED.hashes, updated_at = EXCLUDED.updated_at`,
-            [
-              part.map((l) => l.userId),
-              part.map((l) => l.sfId),
-              part.map((l) => l.mbId),
-              part.map((l) => l.sfVersion),
-              part.map((l) => l.mbVersion),
-              part.map((l) => JSON.stringify(l.hashes)),
-            ],
-          );
-        }
-      });
-    },
+    eventLinks: (userId) => linksOfUser(db, 'event_links', userId),
+    eventLinksBySfIds: (sfIds) => linksBySfIds(db, 'event_links', sfIds),
+    saveEventLinks: (upserts, removals) => saveLinks(db, 'event_links', upserts, removals),
 
     async getCursor(name) {
       const { rows } = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
@@ -145,39 +99,25 @@ export function createStateStore(db: Db): StateStore {
       );
     },
 
-    async addPendingSalesforceIds(userId, ids) {
-      if (ids.length === 0) return;
-      // DO NOTHING keeps the first added_at, so the oldest waiting change stays visible as such.
-      await db.query(
-        `INSERT INTO pending_sf_ids (user_id, sf_id, added_at)
-         SELECT $1, s, now() FROM unnest($2::text[]) AS t(s)
-         ON CONFLICT (user_id, sf_id) DO NOTHING`,
-        [userId, unique(ids)],
-      );
-    },
+    addPendingSalesforceIds: (userId, ids) => addPending(db, 'pending_sf_ids', userId, ids),
+    pendingSalesforceIds: (userId) => pendingOfUser(db, 'pending_sf_ids', userId),
+    clearPendingSalesforceIds: (userId, ids) => clearPending(db, 'pending_sf_ids', userId, ids),
 
-    async pendingSalesforceIds(userId) {
-      const { rows } = await db.query<{ sf_id: string }>(
-        'SELECT sf_id FROM pending_sf_ids WHERE user_id = $1 ORDER BY added_at, sf_id',
-        [userId],
-      );
-      return rows.map((r) => r.sf_id);
-    },
+    addPendingEventIds: (userId, ids) => addPending(db, 'pending_event_ids', userId, ids),
+    pendingEventIds: (userId) => pendingOfUser(db, 'pending_event_ids', userId),
+    clearPendingEventIds: (userId, ids) => clearPending(db, 'pending_event_ids', userId, ids),
 
-    async clearPendingSalesforceIds(userId, ids) {
-      if (ids.length === 0) return;
-      await db.query('DELETE FROM pending_sf_ids WHERE user_id = $1 AND sf_id = ANY($2::text[])', [userId, unique(ids)]);
-    },
-
-    async setItemErrors(userId, errors) {
+    async setItemErrors(userId, errors, kind = 'contact') {
       const stray = errors.find((e) => e.userId !== userId);
       if (stray) throw new Error(`setItemErrors(${userId}): an error row belongs to user ${stray.userId}`);
+      const other = errors.find((e) => (e.kind ?? 'contact') !== kind);
+      if (other) throw new Error(`setItemErrors(${userId}, ${kind}): an error row is of kind ${other.kind ?? 'contact'}`);
       await db.transaction(async (tx) => {
-        await tx.query('DELETE FROM item_errors WHERE user_id = $1', [userId]);
+        await tx.query('DELETE FROM item_errors WHERE user_id = $1 AND kind = $2', [userId, kind]);
         for (const part of chunks(errors)) {
           await tx.query(
-            `INSERT INTO item_errors (user_id, side, item_id, code, message, fields, at)
-             SELECT $1, sd, i, c, m, f::jsonb, a::timestamptz
+            `INSERT INTO item_errors (user_id, kind, side, item_id, code, message, fields, at)
+             SELECT $1, $8, sd, i, c, m, f::jsonb, a::timestamptz
                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
                  AS t(sd, i, c, m, f, a)`,
             [
@@ -188,21 +128,25 @@ export function createStateStore(db: Db): StateStore {
               part.map((e) => e.message),
               part.map((e) => JSON.stringify(e.fields)),
               part.map((e) => e.at),
+              kind,
             ],
           );
         }
       });
     },
 
-    async itemErrors(userId) {
-      const select = 'SELECT user_id, side, item_id, code, message, fields, at FROM item_errors';
+    async itemErrors(userId, kind) {
+      const select = 'SELECT user_id, kind, side, item_id, code, message, fields, at FROM item_errors';
       const order = 'ORDER BY user_id, at, side, item_id, code';
-      const { rows } =
-        userId === undefined
-          ? await db.query<ErrorRow>(`${select} ${order}`)
-          : await db.query<ErrorRow>(`${select} WHERE user_id = $1 ${order}`, [userId]);
+      // $n placeholders are numbered by which filters are present; values never enter the SQL text.
+      const where: string[] = [];
+      const params: string[] = [];
+      if (userId !== undefined) where.push(`user_id = $${params.push(userId)}`);
+      if (kind !== undefined) where.push(`kind = $${params.push(kind)}`);
+      const { rows } = await db.query<ErrorRow>(`${select}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ${order}`, params);
       return rows.map((r) => ({
         userId: r.user_id,
+        kind: r.kind,
         side: r.side,
         itemId: r.item_id,
         code: r.code,
@@ -225,14 +169,17 @@ export function createStateStore(db: Db): StateStore {
     async saveUserStatus(row) {
       await db.query(
         `INSERT INTO user_status (user_id, state, last_sync_to_mailbox, last_sync_to_salesforce,
-                                  contacts_linked, contacts_failed, last_error_code, last_error, updated_at)
-         VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9::timestamptz)
+                                  contacts_linked, contacts_failed, last_error_code, last_error, updated_at,
+                                  events_linked, events_failed)
+         VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9::timestamptz, $10, $11)
          ON CONFLICT (user_id) DO UPDATE SET
            state = EXCLUDED.state,
            last_sync_to_mailbox = EXCLUDED.last_sync_to_mailbox,
            last_sync_to_salesforce = EXCLUDED.last_sync_to_salesforce,
            contacts_linked = EXCLUDED.contacts_linked,
            contacts_failed = EXCLUDED.contacts_failed,
+           events_linked = EXCLUDED.events_linked,
+           events_failed = EXCLUDED.events_failed,
            last_error_code = EXCLUDED.last_error_code,
            last_error = EXCLUDED.last_error,
            updated_at = EXCLUDED.updated_at`,
@@ -246,6 +193,8 @@ export function createStateStore(db: Db): StateStore {
           row.lastErrorCode ?? null,
           row.lastError ?? null,
           row.updatedAt,
+          row.eventsLinked ?? null,
+          row.eventsFailed ?? null,
         ],
       );
     },
@@ -258,8 +207,116 @@ export function createStateStore(db: Db): StateStore {
   };
 }
 
+/**
+ * The link and pending-id tables come in a contact and an event flavour with identical columns. The
+ * SQL is shared and the table name spliced in, so it may only ever be one of these literals — never
+ * a value from outside this file.
+ */
+const LINK_TABLES = ['contact_links', 'event_links'] as const;
+const PENDING_TABLES = ['pending_sf_ids', 'pending_event_ids'] as const;
+type LinkTable = (typeof LINK_TABLES)[number];
+type PendingTable = (typeof PENDING_TABLES)[number];
+
+/** The type already restricts callers; this also holds if a caller ever casts its way past it. */
+function whitelisted<T extends string>(allowed: readonly T[], table: T): T {
+  if (!allowed.includes(table)) throw new Error(`state store: ${String(table)} is not a known table`);
+  return table;
+}
+
+const LINK_COLUMNS = 'user_id, sf_id, mb_id, sf_version, mb_version, hashes';
+
+async function linksOfUser(db: Queryable, linkTable: LinkTable, userId: string): Promise<ItemLink[]> {
+  const table = whitelisted(LINK_TABLES, linkTable);
+  const { rows } = await db.query<LinkRow>(`SELECT ${LINK_COLUMNS} FROM ${table} WHERE user_id = $1 ORDER BY sf_id`, [userId]);
+  return rows.map(toLink);
+}
+
+async function linksBySfIds(db: Queryable, linkTable: LinkTable, sfIds: string[]): Promise<ItemLink[]> {
+  const table = whitelisted(LINK_TABLES, linkTable);
+  if (sfIds.length === 0) return [];
+  const { rows } = await db.query<LinkRow>(
+    `SELECT ${LINK_COLUMNS} FROM ${table} WHERE sf_id = ANY($1::text[]) ORDER BY user_id, sf_id`,
+    [unique(sfIds)],
+  );
+  return rows.map(toLink);
+}
+
+async function saveLinks(
+  db: Db,
+  linkTable: LinkTable,
+  upserts: ItemLink[],
+  removals: Array<{ userId: string; sfId: string }>,
+): Promise<void> {
+  const table = whitelisted(LINK_TABLES, linkTable);
+  if (upserts.length === 0 && removals.length === 0) return;
+  // One statement cannot upsert the same key twice, so the last write for a key wins, as it
+  // would if the upserts ran one after another.
+  const byKey = new Map<string, ItemLink>();
+  for (const link of upserts) byKey.set(key(link.userId, link.sfId), link);
+  const links = [...byKey.values()];
+  await db.transaction(async (tx) => {
+    // Removals first: a re-created item's new link reuses the sfId (or mbId) of the link it replaces.
+    for (const part of chunks(removals)) {
+      await tx.query(
+        `DELETE FROM ${table} l
+           USING unnest($1::text[], $2::text[]) AS r(u, s)
+          WHERE l.user_id = r.u AND l.sf_id = r.s`,
+        [part.map((r) => r.userId), part.map((r) => r.sfId)],
+      );
+    }
+    for (const part of chunks(links)) {
+      await tx.query(
+        `INSERT INTO ${table} (user_id, sf_id, mb_id, sf_version, mb_version, hashes, updated_at)
+         SELECT u, s, m, sv, mv, h::jsonb, now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             AS t(u, s, m, sv, mv, h)
+         ON CONFLICT (user_id, sf_id) DO UPDATE SET
+           mb_id = EXCLUDED.mb_id, sf_version = EXCLUDED.sf_version, mb_version = EXCLUDED.mb_version,
+           hashes = EXCLUDED.hashes, updated_at = EXCLUDED.updated_at`,
+        [
+          part.map((l) => l.userId),
+          part.map((l) => l.sfId),
+          part.map((l) => l.mbId),
+          part.map((l) => l.sfVersion),
+          part.map((l) => l.mbVersion),
+          part.map((l) => JSON.stringify(l.hashes)),
+        ],
+      );
+    }
+  });
+}
+
+async function addPending(db: Queryable, pendingTable: PendingTable, userId: string, ids: string[]): Promise<void> {
+  const table = whitelisted(PENDING_TABLES, pendingTable);
+  if (ids.length === 0) return;
+  // DO NOTHING keeps the first added_at, so the oldest waiting change stays visible as such.
+  await db.query(
+    `INSERT INTO ${table} (user_id, sf_id, added_at)
+     SELECT $1, s, now() FROM unnest($2::text[]) AS t(s)
+     ON CONFLICT (user_id, sf_id) DO NOTHING`,
+    [userId, unique(ids)],
+  );
+}
+
+async function pendingOfUser(db: Queryable, pendingTable: PendingTable, userId: string): Promise<string[]> {
+  const table = whitelisted(PENDING_TABLES, pendingTable);
+  const { rows } = await db.query<{ sf_id: string }>(`SELECT sf_id FROM ${table} WHERE user_id = $1 ORDER BY added_at, sf_id`, [
+    userId,
+  ]);
+  return rows.map((r) => r.sf_id);
+}
+
+async function clearPending(db: Queryable, pendingTable: PendingTable, userId: string, ids: string[]): Promise<void> {
+  const table = whitelisted(PENDING_TABLES, pendingTable);
+  if (ids.length === 0) return;
+  await db.query(`DELETE FROM ${table} WHERE user_id = $1 AND sf_id = ANY($2::text[])`, [userId, unique(ids)]);
+}
+
+/** Every table with a user_id column: resetUser() empties each of them for the user. */
+const USER_TABLES = [...LINK_TABLES, ...PENDING_TABLES, 'item_errors', 'user_status'] as const;
+
 async function deleteUserRows(tx: Queryable, userId: string): Promise<void> {
-  for (const table of ['contact_links', 'pending_sf_ids', 'item_errors', 'user_status']) {
+  for (const table of USER_TABLES) {
     await tx.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
   }
   // A suffix compare rather than LIKE, so an id containing '%' or '_' cannot widen the match.
@@ -267,7 +324,7 @@ async function deleteUserRows(tx: Queryable, userId: string): Promise<void> {
   await tx.query('DELETE FROM cursors WHERE right(name, char_length($1)) = $1', [suffix]);
 }
 
-function toLink(r: LinkRow): ContactLink {
+function toLink(r: LinkRow): ItemLink {
   return {
     userId: r.user_id,
     sfId: r.sf_id,
@@ -286,6 +343,8 @@ function toStatus(r: StatusRow): UserStatusRow {
     contactsFailed: Number(r.contacts_failed),
     updatedAt: iso(r.updated_at),
   };
+  if (r.events_linked != null) row.eventsLinked = Number(r.events_linked);
+  if (r.events_failed != null) row.eventsFailed = Number(r.events_failed);
   if (r.last_sync_to_mailbox != null) row.lastSyncToMailbox = iso(r.last_sync_to_mailbox);
   if (r.last_sync_to_salesforce != null) row.lastSyncToSalesforce = iso(r.last_sync_to_salesforce);
   if (r.last_error_code != null) row.lastErrorCode = r.last_error_code;

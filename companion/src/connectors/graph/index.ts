@@ -5,7 +5,7 @@
  */
 import type { Log } from '../../ports/log.ts';
 import type { MailboxContactsPort } from '../../ports/mailbox.ts';
-import { createGraphClient, type GraphClientOptions } from './client.ts';
+import { createGraphClient, type GraphClient, type GraphClientOptions } from './client.ts';
 import { readContactDelta } from './delta.ts';
 import { createContactFolders } from './folders.ts';
 import { RawContactCache } from './raw-cache.ts';
@@ -19,6 +19,8 @@ export interface GraphConnectorOptions extends GraphClientOptions {
   folderName?: string;
   /** Contacts per delta page (Prefer: odata.maxpagesize). Default 100. */
   pageSize?: number;
+  /** A client shared with the events connector, so both count against one per-mailbox limit; its owner closes it. */
+  client?: GraphClient;
 }
 
 /** Raw contacts kept for updates; about 2 KB each with the fields selected. */
@@ -28,7 +30,8 @@ export function createGraphConnector(opts: GraphConnectorOptions): MailboxContac
   const log: Log = opts.log ?? (() => {});
   const pageSize = opts.pageSize ?? 100;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError('pageSize must be a positive integer');
-  const client = createGraphClient({ ...opts, log });
+  const shared = opts.client;
+  const client = shared ?? createGraphClient({ ...opts, log });
   const { graph } = client.deps;
   const folders = createContactFolders(graph, opts.folderName ?? 'Salesforce_Sync', log);
   const raws = new RawContactCache(RAW_CACHE_SIZE);
@@ -42,7 +45,7 @@ export function createGraphConnector(opts: GraphConnectorOptions): MailboxContac
     updateContacts: (mailbox, items) => updateContacts(writeDeps, mailbox, items),
     deleteContacts: (mailbox, ids) => deleteContacts(writeDeps, mailbox, ids),
     async close() {
-      client.close();
+      if (!shared) client.close();
       folders.clear();
       raws.clear();
     },

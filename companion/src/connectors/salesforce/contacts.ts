@@ -4,28 +4,24 @@
 import type { ContactFields, MappingWarning } from '../../core/contact.ts';
 import { fromSalesforceContact, toSalesforceContact, type SalesforceContactRecord } from '../../core/salesforce-contact.ts';
 import { CONTACT_SOQL_FIELDS } from '../../core/sf-schema.ts';
-import type { WriteResult } from '../../ports/items.ts';
 import type { Log } from '../../ports/log.ts';
 import type { ContactUpdate, SalesforceContact } from '../../ports/salesforce.ts';
 import type { Actor, SalesforceApi } from './api.ts';
 import {
-  classify,
-  describeRecordError,
-  describeRequestError,
-  recordErrorIsRetryable,
-  safeCode,
-  safeFieldNames,
-  SalesforceApiError,
-} from './errors.ts';
-import { chunk, chunkByLength, isSalesforceId, soqlIdList, soqlString, to18 } from './soql.ts';
+  actorOrFail,
+  IN_CLAUSE_IDS,
+  itemFailure,
+  runCollections,
+  withWarnings,
+  type CollectionTarget,
+  type Pending,
+  type SalesforceWriteResult,
+} from './collections.ts';
+import { classify, describeRequestError, safeCode, SalesforceApiError } from './errors.ts';
+import { chunk, chunkByLength, isSalesforceId, soqlIdList, soqlString } from './soql.ts';
 
-/** A WriteResult that may carry mapping warnings (e.g. a company with no matching Account). */
-export type SalesforceWriteResult = WriteResult & { warnings?: MappingWarning[] };
+export type { SalesforceWriteResult } from './collections.ts';
 
-/** sObject Collections takes at most 200 records per request. */
-const COLLECTION_LIMIT = 200;
-/** Ids per IN clause: 200 × 21 characters keeps GET /query well under the URL limit. */
-const IN_CLAUSE_IDS = 200;
 const ACCOUNT_NAME_BUDGET = 6000;
 
 const SELECT_CONTACT = `SELECT ${CONTACT_SOQL_FIELDS.join(', ')} FROM Contact`;
@@ -73,116 +69,7 @@ export async function getContacts(api: SalesforceApi, ids: string[]): Promise<Sa
 
 // ─── writes ──────────────────────────────────────────────────────────────────────────────
 
-interface SaveResult {
-  id?: string | null;
-  success?: boolean;
-  errors?: Array<{ statusCode?: unknown; message?: unknown; fields?: unknown }>;
-}
-
-/** One record ready to send, plus where its result goes. */
-interface Pending {
-  index: number;
-  /** Record id for update/delete; undefined for create. */
-  id?: string;
-  body: Record<string, unknown>;
-  warnings: MappingWarning[];
-}
-
-type Op = 'create' | 'update' | 'delete';
-
-function subject(p: Pending): string {
-  return p.id ? `contact ${p.id}` : `new contact #${p.index + 1}`;
-}
-
-function itemFailure(id: string | undefined, code: string, message: string, retryable: boolean, fields?: string[]): SalesforceWriteResult {
-  return {
-    ok: false,
-    ...(id ? { id } : {}),
-    error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}), retryable },
-  };
-}
-
-function withWarnings(r: SalesforceWriteResult, warnings: MappingWarning[]): SalesforceWriteResult {
-  return warnings.length > 0 ? { ...r, warnings } : r;
-}
-
-function fromSaveResult(op: Op, p: Pending, res: SaveResult | undefined): SalesforceWriteResult {
-  if (res?.success === true) {
-    const id = typeof res.id === 'string' && res.id !== '' ? res.id : p.id;
-    if (id) return withWarnings({ ok: true, id, version: '' }, p.warnings);
-  }
-  const first = res?.errors?.[0];
-  const code = safeCode(first?.statusCode);
-  if (op === 'delete' && code === 'ENTITY_IS_DELETED' && p.id) {
-    // Already gone is what a delete asks for.
-    return { ok: true, id: p.id, version: '' };
-  }
-  if (!res) {
-    return withWarnings(itemFailure(p.id, 'NO_RESULT', `Salesforce returned no result for ${subject(p)}`, true), p.warnings);
-  }
-  const fields = safeFieldNames(first?.fields);
-  return withWarnings(
-    itemFailure(p.id, code, describeRecordError(subject(p), code, fields), recordErrorIsRetryable(code), fields),
-    p.warnings,
-  );
-}
-
-/**
- * Splits into requests of at most 200 records in which no record repeats (in its 15- or
- * 18-character form): within one collection the order of two writes to one record is not
- * defined, and the caller's order must hold.
- */
-function batches(items: Pending[]): Pending[][] {
-  const out: Pending[][] = [];
-  let cur: Pending[] = [];
-  let ids = new Set<string>();
-  for (const p of items) {
-    const key = p.id ? to18(p.id) : undefined;
-    if (cur.length >= COLLECTION_LIMIT || (key && ids.has(key))) {
-      out.push(cur);
-      cur = [];
-      ids = new Set();
-    }
-    cur.push(p);
-    if (key) ids.add(key);
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
-async function runCollections(api: SalesforceApi, actor: Actor, op: Op, items: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
-  for (const batch of batches(items)) {
-    let answer: unknown;
-    try {
-      answer = await api.call<unknown>(actor, `contact ${op}`, op === 'create' ? 'create' : 'idempotent', () => {
-        if (op === 'delete') {
-          const ids = batch.map((p) => p.id).join(',');
-          return { method: 'DELETE', url: `/composite/sobjects?ids=${ids}&allOrNone=false` };
-        }
-        const records = batch.map((p) => ({ attributes: { type: 'Contact' }, ...(p.id ? { id: p.id } : {}), ...p.body }));
-        return {
-          method: op === 'create' ? 'POST' : 'PATCH',
-          url: '/composite/sobjects',
-          body: JSON.stringify({ allOrNone: false, records }),
-          headers: { 'content-type': 'application/json' },
-        };
-      });
-    } catch (err) {
-      const c = classify(err);
-      const retryable = err instanceof SalesforceApiError ? err.retryable : c.kind !== 'rejected';
-      const text = err instanceof SalesforceApiError ? err.message : describeRequestError(`contact ${op}`, c);
-      log('warn', 'salesforce collection request failed', { op, user: actor.label, records: batch.length, code: c.code, status: c.status });
-      for (const p of batch) results[p.index] = withWarnings(itemFailure(p.id, safeCode(c.code), text, retryable), p.warnings);
-      continue;
-    }
-    const list = Array.isArray(answer) ? (answer as SaveResult[]) : [];
-    batch.forEach((p, i) => {
-      results[p.index] = fromSaveResult(op, p, list[i]);
-    });
-    const failed = batch.length - batch.filter((p) => results[p.index]?.ok).length;
-    log('debug', 'salesforce collection written', { op, user: actor.label, records: batch.length, failed });
-  }
-}
+const CONTACTS: CollectionTarget = { sobject: 'Contact', noun: 'contact' };
 
 /**
  * company → AccountId by exact Name, as the acting rep (so only Accounts the rep can see are
@@ -275,7 +162,7 @@ export async function createContacts(
     pending.push({ index, body, warnings: [...m.warnings], ...(typeof m.accountName === 'string' ? { accountName: m.accountName } : {}) });
   });
   const ready = await applyAccounts(api, actor, pending, results, log);
-  await runCollections(api, actor, 'create', ready, results, log);
+  await runCollections(api, actor, CONTACTS, 'create', ready, results, log);
   return results;
 }
 
@@ -299,7 +186,7 @@ export async function updateContacts(api: SalesforceApi, asUserId: string, items
     if (Object.keys(p.body).length === 0) results[p.index] = withWarnings({ ok: true, id: p.id as string, version: '' }, p.warnings);
     else toSend.push(p);
   }
-  await runCollections(api, actor, 'update', toSend, results, log);
+  await runCollections(api, actor, CONTACTS, 'update', toSend, results, log);
   return results;
 }
 
@@ -312,33 +199,6 @@ export async function deleteContacts(api: SalesforceApi, asUserId: string, ids: 
     if (!isSalesforceId(id)) results[index] = itemFailure(undefined, 'INVALID_ID', `delete #${index + 1} has no valid contact id`, false);
     else pending.push({ index, id, body: {}, warnings: [] });
   });
-  await runCollections(api, actor, 'delete', pending, results, log);
+  await runCollections(api, actor, CONTACTS, 'delete', pending, results, log);
   return results;
-}
-
-/** Resolves the acting rep; if that fails, every item fails with the same error. */
-async function actorOrFail(
-  api: SalesforceApi,
-  asUserId: string,
-  count: number,
-  results: SalesforceWriteResult[],
-  ids?: string[],
-): Promise<Actor | undefined> {
-  try {
-    const actor = await api.actorFor(asUserId);
-    // Log in now so a refused token fails the batch once, not per chunk.
-    await api.pool.connection(actor.username, actor.label);
-    return actor;
-  } catch (err) {
-    const c = classify(err);
-    // A renamed user keeps its id; look the username up again next time.
-    if (c.code === 'invalid_grant') api.forgetUsername(asUserId);
-    const retryable = err instanceof SalesforceApiError ? err.retryable : c.kind !== 'rejected';
-    const text = err instanceof SalesforceApiError ? err.message : describeRequestError(`acting as ${asUserId}`, c);
-    for (let i = 0; i < count; i++) {
-      const id = ids?.[i];
-      results[i] = itemFailure(id && isSalesforceId(id) ? id : undefined, safeCode(c.code), text, retryable);
-    }
-    return undefined;
-  }
 }

@@ -6,16 +6,19 @@ import { DEFAULT_CLIENT_ID } from '../../core/sf-schema.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import { silentLog, type Log } from '../../ports/log.ts';
 import type { ContactFields } from '../../core/contact.ts';
-import type { ContactUpdate, SalesforcePort } from '../../ports/salesforce.ts';
+import type { EventFields } from '../../core/event.ts';
+import type { ContactUpdate, EventUpdate, RecordChangeEvent, SalesforcePort, Subscription } from '../../ports/salesforce.ts';
 import { DEFAULT_RETRY, SalesforceApi, type RetryPolicy } from './api.ts';
 import { SessionPool } from './auth.ts';
 import { ChangeStream } from './change-stream.ts';
-import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts, type SalesforceWriteResult } from './contacts.ts';
+import type { SalesforceWriteResult } from './collections.ts';
+import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts } from './contacts.ts';
+import { createEvents, deleteEvents, getEvents, listOwnedEvents, updateEvents } from './events.ts';
 import { loadSyncUsers } from './sync-users.ts';
 
 import { publishUserStatus } from './user-status.ts';
 export { SalesforceApiError } from './errors.ts';
-export type { SalesforceWriteResult } from './contacts.ts';
+export type { SalesforceWriteResult } from './collections.ts';
 export { isOwnOrigin } from './change-events.ts';
 
 export interface SalesforceConnectorOptions {
@@ -40,16 +43,23 @@ export interface SalesforceConnectorOptions {
   cometdDownRebuildMs?: number;
 }
 
-/** The port, with write results that may carry mapping warnings (company → Account unresolved). */
+/**
+ * The port, with write results that may carry mapping warnings (company → Account unresolved,
+ * an event field Salesforce cannot hold), failures included.
+ */
 export interface SalesforceConnector extends SalesforcePort {
   createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<SalesforceWriteResult[]>;
   updateContacts(asUserId: string, items: ContactUpdate[]): Promise<SalesforceWriteResult[]>;
   deleteContacts(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
+  createEvents(asUserId: string, items: Array<{ ownerId: string; data: EventFields }>, userTimeZone: string): Promise<SalesforceWriteResult[]>;
+  updateEvents(asUserId: string, items: EventUpdate[], userTimeZone: string): Promise<SalesforceWriteResult[]>;
+  deleteEvents(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
   /** Closes every CDC subscription; later calls throw. */
   close(): Promise<void>;
 }
 
 const CONTACT_CHANNEL = '/data/ContactChangeEvent';
+const EVENT_CHANNEL = '/data/EventChangeEvent';
 
 export function createSalesforceConnector(opts: SalesforceConnectorOptions): SalesforceConnector {
   const clientId = opts.clientIdForCallOptions ?? DEFAULT_CLIENT_ID;
@@ -82,6 +92,39 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     if (closed) throw new Error('Salesforce connector is closed');
   };
 
+  const subscribe = async (
+    channel: string,
+    replayFrom: number,
+    onEvent: (event: RecordChangeEvent) => Promise<void>,
+    onReplayRejected: () => Promise<void>,
+  ): Promise<Subscription> => {
+    open();
+    if (!Number.isSafeInteger(replayFrom) || replayFrom < -2) throw new Error('replayFrom must be a stored replay id, -1 or -2');
+    const stream = new ChangeStream({
+      api,
+      channel,
+      clientId,
+      log,
+      replayFrom,
+      onEvent,
+      onReplayRejected,
+      ...(opts.cometdDownRebuildMs !== undefined ? { downRebuildMs: opts.cometdDownRebuildMs } : {}),
+    });
+    streams.add(stream);
+    try {
+      await stream.start();
+    } catch (err) {
+      streams.delete(stream);
+      throw err;
+    }
+    return {
+      close: async () => {
+        streams.delete(stream);
+        await stream.close();
+      },
+    };
+  };
+
   return {
     async loadSyncUsers() {
       open();
@@ -112,32 +155,32 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
       return publishUserStatus(api, rows, log);
     },
 
-    async subscribeContactChanges(replayFrom, onEvent, onReplayRejected) {
+    async listOwnedEvents(userId, window, userTimeZone) {
       open();
-      if (!Number.isSafeInteger(replayFrom) || replayFrom < -2) throw new Error('replayFrom must be a stored replay id, -1 or -2');
-      const stream = new ChangeStream({
-        api,
-        channel: CONTACT_CHANNEL,
-        clientId,
-        log,
-        replayFrom,
-        onEvent,
-        onReplayRejected,
-        ...(opts.cometdDownRebuildMs !== undefined ? { downRebuildMs: opts.cometdDownRebuildMs } : {}),
-      });
-      streams.add(stream);
-      try {
-        await stream.start();
-      } catch (err) {
-        streams.delete(stream);
-        throw err;
-      }
-      return {
-        close: async () => {
-          streams.delete(stream);
-          await stream.close();
-        },
-      };
+      return listOwnedEvents(api, userId, window, userTimeZone);
+    },
+    async getEvents(ids, userTimeZone) {
+      open();
+      return getEvents(api, ids, userTimeZone);
+    },
+    async createEvents(asUserId, items, userTimeZone) {
+      open();
+      return createEvents(api, asUserId, items, userTimeZone, log);
+    },
+    async updateEvents(asUserId, items, userTimeZone) {
+      open();
+      return updateEvents(api, asUserId, items, userTimeZone, log);
+    },
+    async deleteEvents(asUserId, ids) {
+      open();
+      return deleteEvents(api, asUserId, ids, log);
+    },
+
+    async subscribeContactChanges(replayFrom, onEvent, onReplayRejected) {
+      return subscribe(CONTACT_CHANNEL, replayFrom, onEvent, onReplayRejected);
+    },
+    async subscribeEventChanges(replayFrom, onEvent, onReplayRejected) {
+      return subscribe(EVENT_CHANNEL, replayFrom, onEvent, onReplayRejected);
     },
 
     async close() {

@@ -1,7 +1,7 @@
 import type { MappingWarning } from '../../../core/contact.ts';
 import type { MappedEvent } from '../../../core/event.ts';
 import { fromGraphEvent, type GraphEvent } from '../../../core/graph-event.ts';
-import type { SideChange } from '../../../ports/items.ts';
+import type { SideChange, SideItem } from '../../../ports/items.ts';
 import { CursorExpiredError } from '../../../ports/mailbox.ts';
 import type { EventWindow, MailboxEventDelta, MailboxEventOptions } from '../../../ports/mailbox-events.ts';
 import { runBatch, type BatchDeps } from '../batch.ts';
@@ -11,6 +11,9 @@ import { versionOf } from '../raw-cache.ts';
 
 /** Every time in a response in UTC: the mapping reads each value against the zone named beside it anyway. */
 export const PREFER_UTC = 'outlook.timezone="UTC"';
+
+/** Prefer header of each single-event GET: immutable ids and UTC, as on delta pages. */
+const PREFER_EVENT_READ = `${PREFER_IMMUTABLE_ID}, ${PREFER_UTC}`;
 
 /** Error codes Graph uses when a delta or skip token can no longer be resumed. */
 const EXPIRED_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid', 'invaliddeltatoken']);
@@ -106,11 +109,8 @@ export async function readEventDelta(
       put({ kind: 'delete', id: masterId });
       continue;
     }
-    const mapped = fromGraphEvent(master, opts);
-    put(
-      { kind: 'upsert', item: { id: masterId, version: eventVersion(master), ...modifiedAtOf(master), data: mapped.event } },
-      mapped.warnings,
-    );
+    const mapped = mapEvent(masterId, master, opts);
+    put({ kind: 'upsert', item: mapped.item }, mapped.warnings);
   }
 
   for (const [id, entry] of seen) {
@@ -119,32 +119,53 @@ export async function readEventDelta(
       put({ kind: 'delete', id });
       continue;
     }
-    const raw = entry.raw;
-    if (raw.isCancelled === true) {
-      put({ kind: 'delete', id });
-      continue;
-    }
-    if (raw.type === 'seriesMaster') continue; // calendarView never lists masters; read above if ever
-    const masterId = typeof raw.seriesMasterId === 'string' && raw.seriesMasterId !== '' ? raw.seriesMasterId : undefined;
-    const master = masterId === undefined ? undefined : masters.get(masterId);
-    if (masterId !== undefined && master === null) {
-      // The series is gone (404): its occurrences and exceptions go with it.
-      put({ kind: 'delete', id });
-      continue;
-    }
-    if (raw.type === 'occurrence' && master) {
-      const resolved = resolveOccurrence(raw, master, opts);
-      put(
-        { kind: 'upsert', item: { id, version: eventVersion(raw) || eventVersion(master), ...modifiedAtOf(master), data: resolved.event } },
-        resolved.warnings,
-      );
-      continue;
-    }
-    const mapped = fromGraphEvent(raw, opts);
-    put({ kind: 'upsert', item: { id, version: eventVersion(raw), ...modifiedAtOf(raw), data: mapped.event } }, mapped.warnings);
+    // calendarView never lists masters (they are read above); a cancelled one still counts as a delete.
+    if (entry.raw.type === 'seriesMaster' && entry.raw.isCancelled !== true) continue;
+    const read = mapEventRead(id, entry.raw, masters, opts);
+    if (read === 'gone') put({ kind: 'delete', id });
+    else put({ kind: 'upsert', item: read.item }, read.warnings);
   }
 
   return { changes: [...changes.values()], cursor: deltaLink, warnings };
+}
+
+/** One event as read, ready for the engine; mapping warnings beside it. */
+export interface EventRead {
+  item: SideItem<MappedEvent>;
+  warnings: MappingWarning[];
+}
+
+/** A full event (single, series master, exception) as the engine sees it: fromGraphEvent, its version and modification time. */
+function mapEvent(id: string, raw: GraphEvent, opts: MailboxEventOptions): EventRead {
+  const mapped = fromGraphEvent(raw, opts);
+  return { item: { id, version: eventVersion(raw), ...modifiedAtOf(raw), data: mapped.event }, warnings: mapped.warnings };
+}
+
+/**
+ * An event Graph returned (a delta entry or a GET by id) as the engine sees it, or 'gone' when it
+ * stands for a deletion: a cancelled occurrence, or a member of a series whose master is gone.
+ * An occurrence is resolved through its master (resolveOccurrence); `masters` must hold the master
+ * of every occurrence and exception passed in (see seriesMasterIdsOf), null for one that is gone.
+ */
+export function mapEventRead(
+  id: string,
+  raw: GraphEvent,
+  masters: ReadonlyMap<string, GraphEvent | null>,
+  opts: MailboxEventOptions,
+): EventRead | 'gone' {
+  if (raw.isCancelled === true) return 'gone';
+  const masterId = typeof raw.seriesMasterId === 'string' && raw.seriesMasterId !== '' ? raw.seriesMasterId : undefined;
+  const master = masterId === undefined ? undefined : masters.get(masterId);
+  // The series is gone (404): its occurrences and exceptions go with it.
+  if (masterId !== undefined && master === null) return 'gone';
+  if (raw.type === 'occurrence' && master) {
+    const resolved = resolveOccurrence(raw, master, opts);
+    return {
+      item: { id, version: eventVersion(raw) || eventVersion(master), ...modifiedAtOf(master), data: resolved.event },
+      warnings: resolved.warnings,
+    };
+  }
+  return mapEvent(id, raw, opts);
 }
 
 /**
@@ -171,34 +192,51 @@ function resolveOccurrence(stub: GraphEvent, master: GraphEvent, opts: MailboxEv
   return { event, warnings: full.warnings };
 }
 
-/**
- * The master of every series with a member in this round, read once each through $batch
- * (runBatch sends at most 20 per request). null: the master is gone (404 ErrorItemNotFound).
- */
-async function readMasters(deps: BatchDeps, mailbox: string, seen: Map<string, Seen>): Promise<Map<string, GraphEvent | null>> {
+/** The series master ids of the occurrences and exceptions among `events`. */
+export function seriesMasterIdsOf(events: Iterable<GraphEvent>): Set<string> {
   const ids = new Set<string>();
-  for (const entry of seen.values()) {
-    if (entry.removed) continue;
-    const masterId = entry.raw.seriesMasterId;
-    if ((entry.raw.type === 'occurrence' || entry.raw.type === 'exception') && typeof masterId === 'string' && masterId !== '') ids.add(masterId);
+  for (const raw of events) {
+    const masterId = raw.seriesMasterId;
+    if ((raw.type === 'occurrence' || raw.type === 'exception') && typeof masterId === 'string' && masterId !== '') ids.add(masterId);
   }
-  const list = [...ids];
-  const masters = new Map<string, GraphEvent | null>();
-  if (list.length === 0) return masters;
+  return ids;
+}
+
+/** The master of every series with a member in this round, read once each (readEventsById). null: the master is gone. */
+async function readMasters(deps: BatchDeps, mailbox: string, seen: Map<string, Seen>): Promise<Map<string, GraphEvent | null>> {
+  const members = [...seen.values()].flatMap((entry) => (entry.removed ? [] : [entry.raw]));
+  return readEventsById(deps, mailbox, [...seriesMasterIdsOf(members)], 'event delta: read series master');
+}
+
+/**
+ * Events by id, each read once through $batch (runBatch sends at most 20 per request and retries
+ * inner 429 and 5xx), with the same Prefer headers as delta pages. null: the event is gone (404
+ * ErrorItemNotFound). Any other answer, once the retries are spent, throws GraphError naming
+ * `operation`: a read that failed must never pass for a deletion.
+ */
+export async function readEventsById(
+  deps: BatchDeps,
+  mailbox: string,
+  ids: readonly string[],
+  operation: string,
+): Promise<Map<string, GraphEvent | null>> {
+  const list = [...new Set(ids)];
+  const events = new Map<string, GraphEvent | null>();
+  if (list.length === 0) return events;
   const outs = await runBatch(
     deps,
     mailbox,
-    list.map((id) => ({ method: 'GET', url: eventUrl(mailbox, id), headers: { Prefer: `${PREFER_IMMUTABLE_ID}, ${PREFER_UTC}` } })),
+    list.map((id) => ({ method: 'GET', url: eventUrl(mailbox, id), headers: { Prefer: PREFER_EVENT_READ } })),
   );
   outs.forEach((out, i) => {
     const id = list[i]!;
-    if (out.status === 200 && out.body && typeof out.body === 'object') masters.set(id, out.body as GraphEvent);
-    // Only "no such item" means the series is gone; any other 404 (a mailbox not found) must not delete.
-    else if (out.status === 404 && parseGraphError(out.body).code === 'ErrorItemNotFound') masters.set(id, null);
+    if (out.status === 200 && out.body && typeof out.body === 'object') events.set(id, out.body as GraphEvent);
+    // Only "no such item" means the event is gone; any other 404 (a mailbox not found) must not delete.
+    else if (out.status === 404 && parseGraphError(out.body).code === 'ErrorItemNotFound') events.set(id, null);
     else {
-      // The round is read again next time: a master we could not read must not turn into deletes.
-      throw new GraphError('event delta: read series master', out.status, parseGraphError(out.body).code);
+      // The caller's work is done again next time: an event we could not read must not turn into a delete.
+      throw new GraphError(operation, out.status, parseGraphError(out.body).code);
     }
   });
-  return masters;
+  return events;
 }

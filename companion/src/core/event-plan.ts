@@ -1,0 +1,177 @@
+/**
+ * plan() for events: decides which events are in the sync scope, then hands the rest to the
+ * generic pair planner (pair-plan.ts) with the event model.
+ *
+ * The scope, as documented for admins in the README ("Events"):
+ * - Private events (Graph sensitivity private/confidential, Salesforce IsPrivate) are synced only
+ *   when the configuration allows private events.
+ * - In "only events the rep selects" mode, a mailbox event is in scope only while it carries the
+ *   configured category; events that come from Salesforce are created with that category.
+ * - Event series (masters, occurrences, exceptions) are not synced yet: they stay out of scope
+ *   on both sides and are counted, so the rep's status says how many were left alone.
+ * - A cancelled meeting in the mailbox counts as deleted there.
+ * - The sync window limits what is *created* on the other side; an event already linked keeps
+ *   syncing wherever it moves, and leaving the window is never taken for a delete.
+ * A linked event that leaves the scope (becomes private, loses its category) is unlinked; its
+ * copy on the other side is deleted when delete propagation is on and that copy was not edited
+ * since the last sync, and left alone otherwise. The event itself is never touched on the side
+ * where it left the scope. If it comes back into scope it pairs again by subject, start and end.
+ */
+import type { EventField, EventFields, MappedEvent } from './event.ts';
+import { hashEventFields } from './event-hash.ts';
+import { normaliseEvent } from './event-normalise.ts';
+import { MASS_DELETE_MIN, matchByKeys, planPairs, type ConflictPolicy, type ItemModel, type Plan, type SideSnapshot } from './pair-plan.ts';
+import { SALESFORCE_EVENT_FIELDS } from './salesforce-event.ts';
+import type { Direction, EventLink, SideItem } from './sync-types.ts';
+
+export interface EventScopeOptions {
+  selection: 'all' | 'selected';
+  privateEvents: boolean;
+}
+
+/**
+ * A side's view in this pass, before scoping. The engine accounts for every linked event: one
+ * missing from a full listing or reported removed is looked up by id, and is then either in
+ * `found` (it still exists, e.g. moved out of the window) or in `deleted` (confirmed gone).
+ */
+export interface EventSideInput {
+  /** `items` is a full listing of the window (else: the changes since the last pass). */
+  full: boolean;
+  items: SideItem<MappedEvent>[];
+  /** Linked events not in `items` that a lookup by id found. */
+  found: SideItem<MappedEvent>[];
+  /** Confirmed gone. */
+  deleted: string[];
+}
+
+export interface EventPlanInput extends EventScopeOptions {
+  userId: string;
+  direction: Direction;
+  conflictPolicy: ConflictPolicy;
+  propagateDeletes: boolean;
+  maxDeleteShare: number;
+  salt: string;
+  /** UTC instants; an unlinked event outside it is neither paired nor created. */
+  window: { start: string; end: string };
+  links: EventLink[];
+  salesforce: EventSideInput;
+  mailbox: EventSideInput;
+}
+
+export type ExclusionReason = 'private' | 'unselected' | 'series' | 'outside_window';
+
+export interface EventPlanResult {
+  plan: Plan<EventFields>;
+  /** Unlinked events left alone this pass, by side and reason (counts only: no content). */
+  excluded: Record<'salesforce' | 'mailbox', Partial<Record<ExclusionReason, number>>>;
+}
+
+/** The fields both Salesforce and the mailbox hold on the event itself. */
+export const SYNCED_EVENT_FIELDS: readonly EventField[] = SALESFORCE_EVENT_FIELDS;
+
+/**
+ * Salesforce's ShowAs has no tentative or working-elsewhere; both are written as Busy there. They
+ * are compared as Busy too, so the Busy read back from Salesforce is not taken for an edit that
+ * would then overwrite the rep's Tentative in the mailbox.
+ */
+export function comparableEvent(fields: EventFields): EventFields {
+  const n = normaliseEvent(fields);
+  if (n.showAs === undefined || n.showAs === 'tentative' || n.showAs === 'workingElsewhere') n.showAs = 'busy';
+  return n;
+}
+
+export function eventModel(salt: string): ItemModel<EventFields> {
+  return {
+    noun: 'events',
+    fields: SYNCED_EVENT_FIELDS,
+    mailboxFields: SYNCED_EVENT_FIELDS,
+    hash: (data) => hashEventFields(comparableEvent(data), salt),
+    has: (data, field) => normaliseEvent(data)[field] !== undefined,
+    match: matchEvents,
+  };
+}
+
+/** Pairs unlinked events by subject (trimmed, case-insensitive) + start + end; ambiguity never pairs. */
+export function matchEvents(sfItems: SideItem<EventFields>[], mbItems: SideItem<EventFields>[]): Map<string, SideItem<EventFields>> {
+  return matchByKeys(sfItems, mbItems, [
+    (data) => {
+      const n = normaliseEvent(data);
+      if (n.start === undefined || n.end === undefined) return undefined;
+      return `${(n.subject ?? '').toLowerCase()}\u0000${n.start}\u0000${n.end}`;
+    },
+  ]);
+}
+
+/** Why an event is out of the sync scope on its side, or undefined when it is in. */
+export function scopeExclusion(side: 'salesforce' | 'mailbox', event: MappedEvent, opts: EventScopeOptions): ExclusionReason | undefined {
+  if (event.kind !== 'single') return 'series';
+  if (normaliseEvent(event.fields).isPrivate === true && !opts.privateEvents) return 'private';
+  if (side === 'mailbox' && opts.selection === 'selected' && !event.selected) return 'unselected';
+  return undefined;
+}
+
+/** Whether an event overlaps the window. All-day dates are taken as whole UTC days, a day's slack either way. */
+export function inWindow(fields: EventFields, window: { start: string; end: string }): boolean {
+  const n = normaliseEvent(fields);
+  if (n.start === undefined || n.end === undefined) return false;
+  const DAY = 86_400_000;
+  const slack = n.isAllDay === true ? DAY : 0;
+  const start = Date.parse(n.isAllDay === true ? `${n.start}T00:00:00Z` : n.start) - slack;
+  const end = Date.parse(n.isAllDay === true ? `${n.end}T00:00:00Z` : n.end) + slack;
+  return start < Date.parse(window.end) && end > Date.parse(window.start);
+}
+
+export function planEvents(input: EventPlanInput): EventPlanResult {
+  const excluded: EventPlanResult['excluded'] = { salesforce: {}, mailbox: {} };
+  for (const side of ['salesforce', 'mailbox'] as const) {
+    const src = input[side];
+    // A listing that comes back empty and would take linked events with it looks like a broken
+    // listing (wrong mailbox, lost permission), not a rep clearing the calendar. Small calendars
+    // are left to the mass-delete rule, so a rep deleting the last few events is not stopped.
+    if (src.full && src.items.length === 0 && src.deleted.length > 0 && input.links.length > MASS_DELETE_MIN) {
+      const where = side === 'salesforce' ? 'Salesforce' : 'The mailbox';
+      const other = side === 'salesforce' ? 'the mailbox' : 'Salesforce';
+      return {
+        plan: {
+          halted: true,
+          reason: side === 'salesforce' ? 'salesforce_empty' : 'mailbox_empty',
+          message: `${where} listed no events for user ${input.userId} while ${input.links.length} are linked; sync stopped instead of deleting them from ${other}.`,
+        },
+        excluded,
+      };
+    }
+  }
+  // Every linked event is accounted for (listed, found or deleted), so neither side is "full" for the planner.
+  const scope = (side: 'salesforce' | 'mailbox', src: EventSideInput, linkedIds: Set<string>): SideSnapshot<EventFields> => {
+    const out: SideSnapshot<EventFields> = { full: false, items: [], deleted: [...src.deleted], leftScope: [] };
+    for (const item of [...src.items, ...src.found]) {
+      const linked = linkedIds.has(item.id);
+      if (side === 'mailbox' && item.data.cancelled === true) {
+        if (linked) out.deleted.push(item.id);
+        continue;
+      }
+      const reason = scopeExclusion(side, item.data, input) ?? (linked || inWindow(item.data.fields, input.window) ? undefined : 'outside_window');
+      if (reason === undefined) {
+        out.items.push({ id: item.id, version: item.version, ...(item.modifiedAt ? { modifiedAt: item.modifiedAt } : {}), data: item.data.fields });
+      } else if (linked) {
+        out.leftScope!.push(item.id);
+      } else {
+        excluded[side][reason] = (excluded[side][reason] ?? 0) + 1;
+      }
+    }
+    return out;
+  };
+  const salesforce = scope('salesforce', input.salesforce, new Set(input.links.map((l) => l.sfId)));
+  const mailbox = scope('mailbox', input.mailbox, new Set(input.links.map((l) => l.mbId)));
+  const plan = planPairs(eventModel(input.salt), {
+    userId: input.userId,
+    direction: input.direction,
+    conflictPolicy: input.conflictPolicy,
+    links: input.links,
+    salesforce,
+    mailbox,
+    propagateDeletes: input.propagateDeletes,
+    maxDeleteShare: input.maxDeleteShare,
+  });
+  return { plan, excluded };
+}

@@ -1,0 +1,417 @@
+/**
+ * The sync decision for any kind of item (contacts, events), as a pure function.
+ *
+ * Each link stores one hash per field: the value both sides last agreed on. A side "changed" a
+ * field when its current value hashes differently from that agreed hash. So:
+ *   - changed on one side only      → copy that field to the other side (if the direction allows);
+ *   - changed on both, same value   → nothing to write, the agreement moves;
+ *   - changed on both, different    → a conflict, decided by the policy and reported;
+ *   - gone on one side              → delete on the other, unless the other side changed since
+ *                                     (then the change wins and is re-created: nothing is lost),
+ *                                     or deletes do not propagate (then the pair is only unlinked);
+ *   - left the sync scope           → like a delete, but never re-created: the item still exists
+ *                                     where it left the scope, and the rep took it out on purpose;
+ *   - new on one side               → paired with an unlinked item on the other side by the
+ *                                     kind's matching rule before anything is created.
+ * Agreed hashes only move for writes that succeed (the engine merges WriteOp.agreed on success),
+ * so a failed write is retried on the next pass instead of being forgotten.
+ */
+import type { Direction, ItemLink, SideItem } from './sync-types.ts';
+
+export type ConflictPolicy = 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
+export type Side = 'salesforce' | 'mailbox';
+
+/** What one side shows in this pass: every item (full) or only what changed since the cursor. */
+export interface SideSnapshot<F> {
+  full: boolean;
+  items: SideItem<F>[];
+  /** Ids known to be gone on this side. */
+  deleted: string[];
+  /** Ids of linked items that still exist but left the sync scope (became private, lost the category, …). */
+  leftScope?: string[];
+}
+
+/** What the planner needs to know about a kind of item. */
+export interface ItemModel<F> {
+  /** Plural noun for messages: 'contacts', 'events'. */
+  noun: string;
+  /** The sync units: hashed, compared and merged one by one. */
+  fields: readonly (keyof F & string)[];
+  /** The units the mailbox holds; the others are Salesforce-only and never compared there. */
+  mailboxFields: readonly (keyof F & string)[];
+  /** Per-field hashes of the normalised values (absent values hash too). */
+  hash(data: F): Record<string, string>;
+  /** Whether a field has a value once normalised (used to fill gaps when two items are first paired). */
+  has(data: F, field: keyof F & string): boolean;
+  /** Unlinked Salesforce id → the unlinked mailbox item that is the same thing; ambiguity never pairs. */
+  match(sfItems: SideItem<F>[], mbItems: SideItem<F>[]): Map<string, SideItem<F>>;
+}
+
+export interface PairPlanInput<F> {
+  userId: string;
+  direction: Direction;
+  conflictPolicy: ConflictPolicy;
+  links: ItemLink[];
+  salesforce: SideSnapshot<F>;
+  mailbox: SideSnapshot<F>;
+  /** With false, a delete (or a scope exit) on one side only unlinks; the other side is left alone. */
+  propagateDeletes: boolean;
+  /**
+   * Safety valve: a pass that would delete more than this share (0..1) of the user's linked
+   * items on one side stops instead. Small numbers never trip it (see MASS_DELETE_MIN).
+   */
+  maxDeleteShare: number;
+}
+
+/** Deleting this many or fewer is never treated as a mass delete, whatever the share. */
+export const MASS_DELETE_MIN = 5;
+
+export type WriteOp<F> =
+  | { op: 'create'; data: F; agreed: Record<string, string> }
+  | { op: 'update'; set: Partial<F>; version?: string; agreed: Record<string, string> }
+  | { op: 'delete' };
+
+export interface FieldConflict {
+  field: string;
+  winner: Side;
+}
+
+export type PairReason =
+  | 'changed'
+  | 'paired'
+  | 'new_in_salesforce'
+  | 'new_in_mailbox'
+  | 'deleted_in_salesforce'
+  | 'deleted_in_mailbox'
+  | 'deleted_both'
+  | 'left_scope_in_salesforce'
+  | 'left_scope_in_mailbox'
+  | 'recreated';
+
+export interface PairPlan<F> {
+  sfId?: string;
+  mbId?: string;
+  /** The stored link this pair starts from (absent for a new pair). */
+  base?: ItemLink;
+  /** Versions observed in this pass. */
+  sfVersion?: string;
+  mbVersion?: string;
+  /** Agreed hashes that hold without any write (values already equal). */
+  agreed: Record<string, string>;
+  toMailbox?: WriteOp<F>;
+  toSalesforce?: WriteOp<F>;
+  /** Forget the link (both gone, or one side deleted and the other deleted to match). */
+  unlink: boolean;
+  conflicts: FieldConflict[];
+  /** How the pair came to be, for progress and tests. */
+  reason: PairReason;
+}
+
+export type HaltReason = 'salesforce_empty' | 'mailbox_empty' | 'mass_delete_salesforce' | 'mass_delete_mailbox';
+
+export type Plan<F> = { halted: false; pairs: PairPlan<F>[] } | { halted: true; reason: HaltReason; message: string };
+
+const flowsToMailbox = (d: Direction) => d === 'both' || d === 'salesforce_to_mailbox';
+const flowsToSalesforce = (d: Direction) => d === 'both' || d === 'mailbox_to_salesforce';
+
+export function planPairs<F>(model: ItemModel<F>, input: PairPlanInput<F>): Plan<F> {
+  const { links, salesforce: sf, mailbox: mb } = input;
+  const noun = model.noun;
+  if (links.length > 0 && sf.full && sf.items.length === 0 && (sf.leftScope ?? []).length === 0) {
+    return { halted: true, reason: 'salesforce_empty', message: `Salesforce listed no ${noun} for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from the mailbox.` };
+  }
+  if (links.length > 0 && mb.full && mb.items.length === 0 && (mb.leftScope ?? []).length === 0) {
+    return { halted: true, reason: 'mailbox_empty', message: `The mailbox listed no ${noun} for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from Salesforce.` };
+  }
+
+  const ctx = new PlanContext(model, input);
+  const sfItems = byId(sf.items);
+  const mbItems = byId(mb.items);
+  const sfDeleted = new Set(sf.deleted);
+  const mbDeleted = new Set(mb.deleted);
+  const sfLeft = new Set(sf.leftScope ?? []);
+  const mbLeft = new Set(mb.leftScope ?? []);
+  const linkedSf = new Set<string>();
+  const linkedMb = new Set<string>();
+  const pairs: PairPlan<F>[] = [];
+
+  for (const link of links) {
+    linkedSf.add(link.sfId);
+    linkedMb.add(link.mbId);
+    const sfState = sideState(link.sfId, sfItems, sfDeleted, sfLeft, sf.full);
+    const mbState = sideState(link.mbId, mbItems, mbDeleted, mbLeft, mb.full);
+    const pair = ctx.planLinked(link, sfState, mbState);
+    if (pair) pairs.push(pair);
+  }
+
+  const newSf = sf.items.filter((i) => !linkedSf.has(i.id));
+  const newMb = mb.items.filter((i) => !linkedMb.has(i.id));
+  pairs.push(...ctx.planNew(newSf, newMb));
+
+  for (const side of ['salesforce', 'mailbox'] as const) {
+    const deletes = pairs.filter((p) => (side === 'salesforce' ? p.toSalesforce : p.toMailbox)?.op === 'delete').length;
+    const limit = Math.max(MASS_DELETE_MIN, Math.floor(input.maxDeleteShare * links.length));
+    if (deletes > limit) {
+      const other = side === 'salesforce' ? 'the mailbox' : 'Salesforce';
+      const where = side === 'salesforce' ? 'Salesforce' : 'the mailbox';
+      return {
+        halted: true,
+        reason: side === 'salesforce' ? 'mass_delete_salesforce' : 'mass_delete_mailbox',
+        message: `${deletes} of ${links.length} linked ${noun} of user ${input.userId} were deleted in ${other}; deleting them in ${where} too is more than the configured ${Math.round(input.maxDeleteShare * 100)}%, so the sync stopped. If intended, raise the limit or reset the user (a reset restores them from ${where}).`,
+      };
+    }
+  }
+  return { halted: false, pairs };
+}
+
+type SideState<F> = { state: 'present'; item: SideItem<F> } | { state: 'unseen' } | { state: 'gone' } | { state: 'left_scope' };
+
+function sideState<F>(id: string, items: Map<string, SideItem<F>>, deleted: Set<string>, left: Set<string>, full: boolean): SideState<F> {
+  if (left.has(id)) return { state: 'left_scope' };
+  if (deleted.has(id)) return { state: 'gone' };
+  const item = items.get(id);
+  if (item) return { state: 'present', item };
+  return full ? { state: 'gone' } : { state: 'unseen' };
+}
+
+function byId<T extends { id: string }>(items: T[]): Map<string, T> {
+  return new Map(items.map((i) => [i.id, i]));
+}
+
+class PlanContext<F> {
+  private readonly toMb: boolean;
+  private readonly toSf: boolean;
+
+  constructor(
+    private readonly model: ItemModel<F>,
+    private readonly input: PairPlanInput<F>,
+  ) {
+    this.toMb = flowsToMailbox(input.direction);
+    this.toSf = flowsToSalesforce(input.direction);
+  }
+
+  private holdsInMailbox(f: keyof F & string): boolean {
+    return this.model.mailboxFields.includes(f);
+  }
+
+  /**
+   * Who wins a field both sides changed to different values. One-way sync: the sender always wins.
+   * Newest wins compares each side's last-modified instant; when either is unknown, or they tie,
+   * Salesforce wins — a documented rule rather than a coin toss.
+   */
+  private winner(sfItem?: SideItem<F>, mbItem?: SideItem<F>): Side {
+    if (this.input.direction === 'salesforce_to_mailbox') return 'salesforce';
+    if (this.input.direction === 'mailbox_to_salesforce') return 'mailbox';
+    if (this.input.conflictPolicy === 'newest_wins') {
+      const sfAt = sfItem?.modifiedAt ? Date.parse(sfItem.modifiedAt) : NaN;
+      const mbAt = mbItem?.modifiedAt ? Date.parse(mbItem.modifiedAt) : NaN;
+      return Number.isFinite(sfAt) && Number.isFinite(mbAt) && mbAt > sfAt ? 'mailbox' : 'salesforce';
+    }
+    return this.input.conflictPolicy === 'mailbox_wins' ? 'mailbox' : 'salesforce';
+  }
+
+  planLinked(link: ItemLink, sf: SideState<F>, mb: SideState<F>): PairPlan<F> | undefined {
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: false };
+    const sfOut = sf.state === 'gone' || sf.state === 'left_scope';
+    const mbOut = mb.state === 'gone' || mb.state === 'left_scope';
+    if (sfOut && mbOut) return { ...base, unlink: true, reason: 'deleted_both' };
+    if (sfOut) return this.planOneGone(link, 'salesforce', sf.state === 'left_scope', mb.state === 'present' ? mb.item : undefined);
+    if (mbOut) return this.planOneGone(link, 'mailbox', mb.state === 'left_scope', sf.state === 'present' ? sf.item : undefined);
+    const sfItem = sf.state === 'present' ? sf.item : undefined;
+    const mbItem = mb.state === 'present' ? mb.item : undefined;
+    if (!sfItem && !mbItem) return undefined;
+
+    const sfHash = sfItem ? this.model.hash(sfItem.data) : undefined;
+    const mbHash = mbItem ? this.model.hash(mbItem.data) : undefined;
+    const merge = new FieldMerge<F>(this.toMb, this.toSf);
+
+    for (const f of this.model.fields) {
+      const inMb = this.holdsInMailbox(f);
+      const old = link.hashes[f];
+      const sfChanged = sfHash !== undefined && sfHash[f] !== old;
+      const mbChanged = inMb && mbHash !== undefined && mbHash[f] !== old;
+      if (!sfChanged && !mbChanged) continue;
+      // Both moved to the same value, or a Salesforce-only field changed: nothing to send.
+      if (!inMb || (sfChanged && mbChanged && sfHash![f] === mbHash![f])) {
+        merge.agreed[f] = sfChanged ? sfHash![f]! : mbHash![f]!;
+        continue;
+      }
+      const from = sfChanged && mbChanged ? merge.conflict(f, this.winner(sfItem, mbItem)) : sfChanged ? 'salesforce' : 'mailbox';
+      if (from === 'salesforce') merge.copy('salesforce', f, sfItem!.data[f], sfHash![f]!);
+      else merge.copy('mailbox', f, mbItem!.data[f], mbHash![f]!);
+    }
+
+    return merge.into({ ...base, sfVersion: sfItem?.version, mbVersion: mbItem?.version, reason: 'changed' }, mbItem?.version ?? link.mbVersion);
+  }
+
+  /** One side deleted the item (or it left the scope there); the other may have changed it since the last sync. */
+  private planOneGone(link: ItemLink, gone: Side, leftScope: boolean, survivor: SideItem<F> | undefined): PairPlan<F> {
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: true };
+    const reason: PairReason = leftScope
+      ? gone === 'salesforce' ? 'left_scope_in_salesforce' : 'left_scope_in_mailbox'
+      : gone === 'salesforce' ? 'deleted_in_salesforce' : 'deleted_in_mailbox';
+    if (!this.input.propagateDeletes) return { ...base, reason };
+    const deleteFlows = gone === 'salesforce' ? this.toMb : this.toSf;
+    const survivorChanged =
+      survivor !== undefined &&
+      (() => {
+        const h = this.model.hash(survivor.data);
+        return this.model.fields.some((f) => (gone === 'salesforce' ? this.holdsInMailbox(f) : true) && h[f] !== link.hashes[f]);
+      })();
+    if (survivorChanged) {
+      // An item that left the scope still exists there: the edit on the survivor is kept where it is.
+      if (leftScope) return { ...base, reason };
+      const recreateFlows = gone === 'salesforce' ? this.toSf : this.toMb;
+      if (recreateFlows) {
+        // The surviving side was edited after the last sync: keep the edit by re-creating the item on the side that deleted it.
+        const data = gone === 'salesforce' ? survivor.data : this.mailboxView(survivor.data);
+        const op: WriteOp<F> = { op: 'create', data, agreed: this.model.hash(survivor.data) };
+        return gone === 'salesforce'
+          ? { ...base, sfId: undefined, mbVersion: survivor.version, toSalesforce: op, reason: 'recreated' }
+          : { ...base, mbId: undefined, sfVersion: survivor.version, toMailbox: op, reason: 'recreated' };
+      }
+    }
+    if (!deleteFlows) return { ...base, reason };
+    return gone === 'salesforce' ? { ...base, toMailbox: { op: 'delete' }, reason } : { ...base, toSalesforce: { op: 'delete' }, reason };
+  }
+
+  private mailboxView(data: F): F {
+    const out = {} as F;
+    for (const f of this.model.mailboxFields) if (data[f] !== undefined) out[f] = data[f];
+    return out;
+  }
+
+  planNew(newSf: SideItem<F>[], newMb: SideItem<F>[]): PairPlan<F>[] {
+    const out: PairPlan<F>[] = [];
+    const matches = this.model.match(newSf, newMb);
+    const matchedMb = new Set<string>();
+    for (const sfItem of newSf) {
+      const mbItem = matches.get(sfItem.id);
+      if (mbItem) {
+        matchedMb.add(mbItem.id);
+        out.push(this.planPaired(sfItem, mbItem));
+      } else if (this.toMb) {
+        out.push({
+          sfId: sfItem.id,
+          sfVersion: sfItem.version,
+          agreed: {},
+          conflicts: [],
+          unlink: false,
+          reason: 'new_in_salesforce',
+          toMailbox: { op: 'create', data: this.mailboxView(sfItem.data), agreed: this.model.hash(sfItem.data) },
+        });
+      }
+    }
+    if (this.toSf) {
+      for (const mbItem of newMb) {
+        if (matchedMb.has(mbItem.id)) continue;
+        out.push({
+          mbId: mbItem.id,
+          mbVersion: mbItem.version,
+          agreed: {},
+          conflicts: [],
+          unlink: false,
+          reason: 'new_in_mailbox',
+          toSalesforce: { op: 'create', data: mbItem.data, agreed: this.model.hash(mbItem.data) },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Two unlinked items found to be the same: fill gaps both ways, settle differences by the policy. */
+  private planPaired(sfItem: SideItem<F>, mbItem: SideItem<F>): PairPlan<F> {
+    const sfHash = this.model.hash(sfItem.data);
+    const mbHash = this.model.hash(mbItem.data);
+    const merge = new FieldMerge<F>(this.toMb, this.toSf);
+    for (const f of this.model.fields) {
+      if (!this.holdsInMailbox(f) || sfHash[f] === mbHash[f]) {
+        merge.agreed[f] = sfHash[f]!;
+        continue;
+      }
+      const sfHas = this.model.has(sfItem.data, f);
+      const mbHas = this.model.has(mbItem.data, f);
+      const from = sfHas && mbHas ? merge.conflict(f, this.winner(sfItem, mbItem)) : sfHas ? 'salesforce' : 'mailbox';
+      // A difference the direction forbids resolving stays un-agreed, so a later change on the sending side still flows.
+      if (from === 'salesforce') merge.copy('salesforce', f, sfItem.data[f], sfHash[f]!);
+      else merge.copy('mailbox', f, mbItem.data[f], mbHash[f]!);
+    }
+    return merge.into(
+      { sfId: sfItem.id, mbId: mbItem.id, sfVersion: sfItem.version, mbVersion: mbItem.version, unlink: false, reason: 'paired' },
+      mbItem.version,
+    );
+  }
+}
+
+/** Collects, field by field, what a pair agrees on and what each side must be sent; then becomes a PairPlan. */
+class FieldMerge<F> {
+  readonly agreed: Record<string, string> = {};
+  private readonly setMb: Partial<F> = {};
+  private readonly setSf: Partial<F> = {};
+  private readonly agreedMb: Record<string, string> = {};
+  private readonly agreedSf: Record<string, string> = {};
+  private readonly conflicts: FieldConflict[] = [];
+
+  constructor(
+    private readonly toMb: boolean,
+    private readonly toSf: boolean,
+  ) {}
+
+  conflict(field: string, winner: Side): Side {
+    this.conflicts.push({ field, winner });
+    return winner;
+  }
+
+  /** Copies a field from one side to the other when the direction lets it flow. */
+  copy<K extends keyof F & string>(from: Side, f: K, value: F[K], hash: string): void {
+    if (from === 'salesforce' && this.toMb) {
+      this.setMb[f] = value;
+      this.agreedMb[f] = hash;
+    } else if (from === 'mailbox' && this.toSf) {
+      this.setSf[f] = value;
+      this.agreedSf[f] = hash;
+    }
+  }
+
+  into(pair: Omit<PairPlan<F>, 'agreed' | 'conflicts' | 'toMailbox' | 'toSalesforce'>, mbVersion: string | undefined): PairPlan<F> {
+    const out: PairPlan<F> = { ...pair, agreed: this.agreed, conflicts: this.conflicts };
+    if (Object.keys(this.setMb).length > 0) out.toMailbox = { op: 'update', set: this.setMb, version: mbVersion, agreed: this.agreedMb };
+    if (Object.keys(this.setSf).length > 0) out.toSalesforce = { op: 'update', set: this.setSf, agreed: this.agreedSf };
+    return out;
+  }
+}
+
+/**
+ * Pairs unlinked items by a list of keys, strongest first. Ambiguous keys (two items on one side
+ * share it) never pair, so a guess can't merge two different people or meetings.
+ */
+export function matchByKeys<F>(
+  sfItems: SideItem<F>[],
+  mbItems: SideItem<F>[],
+  keys: ReadonlyArray<(data: F) => string | undefined>,
+): Map<string, SideItem<F>> {
+  const result = new Map<string, SideItem<F>>();
+  const usedMb = new Set<string>();
+  for (const keyOf of keys) {
+    const sfByKey = uniqueIndex(sfItems.filter((i) => !result.has(i.id)), keyOf);
+    const mbByKey = uniqueIndex(mbItems.filter((i) => !usedMb.has(i.id)), keyOf);
+    for (const [key, sfItem] of sfByKey) {
+      const mbItem = mbByKey.get(key);
+      if (!sfItem || !mbItem) continue;
+      result.set(sfItem.id, mbItem);
+      usedMb.add(mbItem.id);
+    }
+  }
+  return result;
+}
+
+function uniqueIndex<F>(items: SideItem<F>[], keyOf: (data: F) => string | undefined): Map<string, SideItem<F> | undefined> {
+  const index = new Map<string, SideItem<F> | undefined>();
+  for (const item of items) {
+    const key = keyOf(item.data);
+    if (key === undefined) continue;
+    // undefined marks an ambiguous key: seen twice on this side.
+    index.set(key, index.has(key) ? undefined : item);
+  }
+  return index;
+}

@@ -1,0 +1,261 @@
+/**
+ * One sync pass for one user's events: read both sides within the sync window, account for every
+ * linked event (a linked event missing from a listing is looked up by id before anything is
+ * deleted), plan, write, then record links and cursors. Like contacts, per-item failures never
+ * stop the pass and cursors only move past what was applied.
+ */
+import type { MappingWarning } from '../core/contact.ts';
+import type { EventFields, MappedEvent } from '../core/event.ts';
+import { eventModel, planEvents, type EventSideInput, type ExclusionReason } from '../core/event-plan.ts';
+import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
+import { CursorExpiredError } from '../ports/mailbox.ts';
+import type { EventWindow, MailboxEventOptions, MailboxEventsPort } from '../ports/mailbox-events.ts';
+import type { SalesforceEvent, SalesforcePort, SyncUser } from '../ports/salesforce.ts';
+import type { ItemErrorRow, StateStore } from '../ports/state.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Log } from '../ports/log.ts';
+import { cursorNames } from './cursors.ts';
+import { collectWrites, conflictRows, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
+
+export interface EventSyncDeps {
+  salesforce: SalesforcePort;
+  mailbox: MailboxEventsPort;
+  store: StateStore;
+  clock: Clock;
+  log: Log;
+  salt: string;
+}
+
+export interface EventSyncOutcome {
+  userId: string;
+  skipped?: 'events_disabled';
+  halted?: { reason: string; message: string };
+  full: boolean;
+  writes: { mailbox: number; salesforce: number };
+  failures: number;
+  conflicts: number;
+  linked: number;
+  /** Item problems standing after this pass (failures and mapping warnings; conflicts excluded). */
+  standing: ItemErrorRow[];
+  /** Unlinked events left alone, by side and reason. */
+  excluded: Record<'salesforce' | 'mailbox', Partial<Record<ExclusionReason, number>>>;
+  /** A retryable failure will be retried next pass. */
+  retrying: boolean;
+  direction: Direction;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The window in whole UTC days, so it only moves once a day (and a move means one full listing). */
+export function eventWindow(now: Date, daysBack: number, daysAhead: number): EventWindow {
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  return {
+    start: new Date(today - daysBack * DAY_MS).toISOString().replace('.000Z', 'Z'),
+    end: new Date(today + (daysAhead + 1) * DAY_MS).toISOString().replace('.000Z', 'Z'),
+  };
+}
+
+/** The rep's IANA zone; Salesforce's TimeZoneSidKey values are IANA names (plus 'GMT'). */
+export function userZone(user: SyncUser): string {
+  const key = user.timeZoneSidKey;
+  return !key || key === 'GMT' ? 'UTC' : key;
+}
+
+interface MailboxCursor {
+  scope: string;
+  cursor: string;
+}
+
+export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promise<EventSyncOutcome> {
+  const { store, clock } = deps;
+  const userId = user.userId;
+  const cfg = user.configuration.events;
+  const outcome: EventSyncOutcome = {
+    userId,
+    full: false,
+    writes: { mailbox: 0, salesforce: 0 },
+    failures: 0,
+    conflicts: 0,
+    linked: 0,
+    standing: [],
+    excluded: { salesforce: {}, mailbox: {} },
+    retrying: false,
+    direction: cfg.direction,
+  };
+  if (!cfg.enabled) {
+    outcome.skipped = 'events_disabled';
+    return outcome;
+  }
+  const zone = userZone(user);
+  const window = eventWindow(clock.now(), cfg.windowDaysBack, cfg.windowDaysAhead);
+  const opts: MailboxEventOptions = { category: cfg.category, selection: cfg.selection, defaultTimeZone: zone };
+  // Anything that changes which events are in scope forces a full listing of both sides.
+  const scopeKey = JSON.stringify([window.start, window.end, cfg.selection, cfg.category.toLowerCase(), cfg.privateEvents, cfg.series, cfg.direction, zone]);
+  const links = await store.eventLinks(userId);
+  const linkedSf = new Map(links.map((l) => [l.sfId, l]));
+  const linkedMb = new Map(links.map((l) => [l.mbId, l]));
+
+  // ── mailbox side ──
+  const deltaName = cursorNames.mailboxEventsDelta(userId);
+  const stored = parseMailboxCursor(await store.getCursor(deltaName));
+  let cursor = stored?.scope === scopeKey ? stored.cursor : null;
+  let delta;
+  try {
+    delta = await deps.mailbox.eventChanges(user.email, window, cursor, opts);
+  } catch (err) {
+    if (!(err instanceof CursorExpiredError)) throw err;
+    deps.log('warn', 'mailbox events delta cursor expired; listing the whole window', { userId });
+    cursor = null;
+    delta = await deps.mailbox.eventChanges(user.email, window, null, opts);
+  }
+  const mailboxFull = cursor === null;
+  const mbListed: SideItem<MappedEvent>[] = [];
+  const mbRemoved = new Set<string>();
+  for (const change of delta.changes) {
+    if (change.kind === 'upsert') mbListed.push(change.item);
+    else mbRemoved.add(change.id);
+  }
+  const mbIds = new Set(mbListed.map((i) => i.id));
+  const mbToConfirm = [...linkedMb.keys()].filter((id) => !mbIds.has(id) && (mailboxFull || mbRemoved.has(id)));
+  const mbFound = mbToConfirm.length > 0 ? await deps.mailbox.getEvents(user.email, mbToConfirm, opts) : [];
+  const mbFoundIds = new Set(mbFound.map((i) => i.id));
+  const mailbox: EventSideInput = {
+    full: mailboxFull,
+    items: mbListed,
+    found: mbFound,
+    deleted: mbToConfirm.filter((id) => !mbFoundIds.has(id)),
+  };
+
+  // ── Salesforce side ──
+  const listedName = cursorNames.salesforceEventsListed(userId);
+  const salesforceFull = mailboxFull || (await store.getCursor(listedName)) !== scopeKey;
+  outcome.full = mailboxFull || salesforceFull;
+  const pendingIds = salesforceFull ? [] : await store.pendingEventIds(userId);
+  const sfWarnings: Array<{ id: string; warnings: MappingWarning[] }> = [];
+  const owned = (e: SalesforceEvent) => e.ownerId === userId && !e.isChild;
+  let sfListed: SalesforceEvent[];
+  let sfToConfirm: string[];
+  if (salesforceFull) {
+    sfListed = (await deps.salesforce.listOwnedEvents(userId, window, zone)).filter(owned);
+    const listedIds = new Set(sfListed.map((e) => e.id));
+    sfToConfirm = [...linkedSf.keys()].filter((id) => !listedIds.has(id));
+  } else {
+    sfListed = [];
+    sfToConfirm = pendingIds;
+  }
+  const sfGot = sfToConfirm.length > 0 ? await deps.salesforce.getEvents(sfToConfirm, zone) : [];
+  // An event now owned by someone else has left this rep's calendar: for this rep it is gone.
+  const sfGotOwned = sfGot.filter(owned);
+  const sfGotIds = new Set(sfGotOwned.map((e) => e.id));
+  for (const e of [...sfListed, ...sfGotOwned]) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
+  const salesforce: EventSideInput = {
+    full: salesforceFull,
+    items: salesforceFull ? sfListed.map(sideItem) : sfGotOwned.map(sideItem),
+    found: salesforceFull ? sfGotOwned.map(sideItem) : [],
+    deleted: sfToConfirm.filter((id) => !sfGotIds.has(id) && linkedSf.has(id)),
+  };
+
+  const { plan, excluded } = planEvents({
+    userId,
+    direction: cfg.direction,
+    conflictPolicy: user.configuration.conflictPolicy,
+    propagateDeletes: cfg.propagateDeletes,
+    maxDeleteShare: user.configuration.maxDeleteShare,
+    selection: cfg.selection,
+    privateEvents: cfg.privateEvents,
+    salt: deps.salt,
+    window,
+    links,
+    salesforce,
+    mailbox,
+  });
+  outcome.excluded = excluded;
+  const now = clock.now().toISOString();
+  if (plan.halted) {
+    outcome.halted = { reason: plan.reason, message: plan.message };
+    deps.log('error', 'event sync stopped by safety valve', { userId, reason: plan.reason });
+    return outcome;
+  }
+
+  const writes = collectWrites(plan.pairs);
+  await executeWrites(eventWriters(deps, user, zone, opts), writes, deps.log, userId);
+
+  const errors: ItemErrorRow[] = [];
+  const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
+  for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
+  const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);
+  for (const { id, warnings } of sfWarnings) errors.push(...warningRows(userId, 'salesforce', id, warnings, now));
+  for (const [id, warnings] of Object.entries(delta.warnings)) errors.push(...warningRows(userId, 'mailbox', id, warnings, now));
+
+  await store.saveEventLinks(settled.upserts, settled.removals);
+  if (settled.relist.has('mailbox')) await store.setCursor(deltaName, undefined);
+  else if (!settled.retryMailbox) await store.setCursor(deltaName, JSON.stringify({ scope: scopeKey, cursor: delta.cursor } satisfies MailboxCursor));
+  if (settled.relist.has('salesforce')) await store.setCursor(listedName, undefined);
+  else if (salesforceFull && settled.retrySalesforceIds.size === 0) await store.setCursor(listedName, scopeKey);
+  const processed = pendingIds.filter((id) => !settled.retrySalesforceIds.has(id));
+  if (processed.length > 0) await store.clearPendingEventIds(userId, processed);
+  if (settled.retrySalesforceIds.size > 0) await store.addPendingEventIds(userId, [...settled.retrySalesforceIds]);
+
+  outcome.retrying = settled.retryMailbox || settled.retrySalesforceIds.size > 0;
+  outcome.failures = errors.filter((e) => e.code !== 'unresolved').length;
+  outcome.conflicts = conflicts.length;
+  for (const c of conflicts) deps.log('info', 'event field conflict resolved by policy', { userId, itemId: c.itemId, field: c.fields[0] });
+
+  // Problems of events this pass did not look at still stand; a full pass saw everything.
+  const touched = new Set<string>([...salesforce.items, ...salesforce.found, ...mailbox.items, ...mailbox.found].map((i) => i.id));
+  for (const id of [...salesforce.deleted, ...mailbox.deleted]) touched.add(id);
+  const kept = outcome.full ? [] : (await store.itemErrors(userId, 'event')).filter((e) => !touched.has(e.itemId) && e.code !== 'conflict');
+  const all = [...kept, ...errors, ...conflicts].map((e) => ({ ...e, kind: 'event' as const }));
+  await store.setItemErrors(userId, all, 'event');
+  outcome.standing = all.filter((e) => e.code !== 'unresolved' && e.code !== 'conflict');
+  outcome.linked = (await store.eventLinks(userId)).length;
+  return outcome;
+}
+
+function parseMailboxCursor(value: string | undefined): MailboxCursor | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === 'object' && typeof (parsed as MailboxCursor).scope === 'string' && typeof (parsed as MailboxCursor).cursor === 'string') {
+      return parsed as MailboxCursor;
+    }
+  } catch {
+    // An unreadable cursor is simply not a cursor: list in full.
+  }
+  return undefined;
+}
+
+function sideItem(e: SalesforceEvent): SideItem<MappedEvent> {
+  return { id: e.id, version: e.version, ...(e.modifiedAt ? { modifiedAt: e.modifiedAt } : {}), data: e.data };
+}
+
+function eventWriters(deps: EventSyncDeps, user: SyncUser, zone: string, opts: MailboxEventOptions): Record<Target, SideWriter<EventFields>> {
+  return {
+    mailbox: {
+      delete: (ws) => deps.mailbox.deleteEvents(user.email, ws.map((w) => w.pair.mbId!)),
+      update: (ws) => deps.mailbox.updateEvents(user.email, ws.map((w) => ({ id: w.pair.mbId!, version: w.op.version || undefined, set: w.op.set })), opts),
+      create: (ws) =>
+        deps.mailbox.createEvents(
+          user.email,
+          ws.map((w) => ({
+            // Events from Salesforce are scheduled in the rep's zone; Graph needs one to show the times.
+            fields: { timeZone: zone, ...w.op.data },
+            // Stable across retries of this very create (same Salesforce version), new for a later re-create.
+            transactionId: `syncline-${w.pair.sfId ?? ''}-${w.pair.sfVersion ?? ''}`,
+          })),
+          opts,
+        ),
+    },
+    salesforce: {
+      delete: (ws) => deps.salesforce.deleteEvents(user.userId, ws.map((w) => w.pair.sfId!)),
+      update: (ws) => deps.salesforce.updateEvents(user.userId, ws.map((w) => ({ id: w.pair.sfId!, set: w.op.set })), zone),
+      create: (ws) => deps.salesforce.createEvents(user.userId, ws.map((w) => ({ ownerId: user.userId, data: w.op.data })), zone),
+    },
+  };
+}
+
+function warningRows(userId: string, side: Target, itemId: string, warnings: MappingWarning[], at: string): ItemErrorRow[] {
+  return warnings.map((w) => ({ userId, side, itemId, code: w.code, message: w.message, fields: [w.field], at }));
+}
+
+export type { EventLink };

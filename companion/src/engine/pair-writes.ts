@@ -1,0 +1,201 @@
+/**
+ * Carrying out a plan's writes and turning their results into links: shared by every kind of
+ * item. Writes are grouped per side and operation so each goes out as one batch; a batch that
+ * throws fails only its own items (retryably), and agreed hashes move only for writes that succeeded.
+ */
+import type { PairPlan, WriteOp } from '../core/pair-plan.ts';
+import type { ItemLink } from '../core/sync-types.ts';
+import type { ItemError, WriteResult } from '../ports/items.ts';
+import type { ItemErrorRow } from '../ports/state.ts';
+import type { Log } from '../ports/log.ts';
+
+export type Target = 'mailbox' | 'salesforce';
+
+export interface PendingWrite<F> {
+  pair: PairPlan<F>;
+  target: Target;
+  op: WriteOp<F>;
+  result?: WriteResult;
+}
+
+export type CreateWrite<F> = PendingWrite<F> & { op: Extract<WriteOp<F>, { op: 'create' }> };
+export type UpdateWrite<F> = PendingWrite<F> & { op: Extract<WriteOp<F>, { op: 'update' }> };
+
+/** One side's writes for one kind of item; results come back in the order of the items. */
+export interface SideWriter<F> {
+  delete(writes: PendingWrite<F>[]): Promise<WriteResult[]>;
+  update(writes: UpdateWrite<F>[]): Promise<WriteResult[]>;
+  create(writes: CreateWrite<F>[]): Promise<WriteResult[]>;
+}
+
+/**
+ * Failed deletes with these codes found nothing to delete: the item is gone either way.
+ * TODO(port contract): connectors already report "already gone" as ok; this list should go.
+ */
+const GONE_CODES = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED', 'ErrorItemNotFound', 'ResourceNotFound', 'not_found']);
+
+export function collectWrites<F>(pairs: PairPlan<F>[]): PendingWrite<F>[] {
+  const writes: PendingWrite<F>[] = [];
+  for (const pair of pairs) {
+    if (pair.toMailbox) writes.push({ pair, target: 'mailbox', op: pair.toMailbox });
+    if (pair.toSalesforce) writes.push({ pair, target: 'salesforce', op: pair.toSalesforce });
+  }
+  return writes;
+}
+
+/** Mailbox first, then Salesforce; on each side deletes, then updates, then creates. */
+export async function executeWrites<F>(
+  writers: Record<Target, SideWriter<F>>,
+  writes: PendingWrite<F>[],
+  log: Log,
+  userId: string,
+): Promise<void> {
+  const assign = (ws: PendingWrite<F>[], results: WriteResult[]) => {
+    ws.forEach((w, i) => {
+      w.result = results[i] ?? { ok: false, error: { code: 'no_result', message: 'the connector returned no result for this item', retryable: true } };
+    });
+  };
+  const guard = async <W extends PendingWrite<F>>(ws: W[], run: (ws: W[]) => Promise<WriteResult[]>) => {
+    if (ws.length === 0) return;
+    try {
+      assign(ws, await run(ws));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log('warn', 'batch write failed; items will be retried', { userId, count: ws.length, error: message });
+      assign(ws, ws.map(() => ({ ok: false, error: { code: 'request_failed', message, retryable: true } })));
+    }
+  };
+  for (const target of ['mailbox', 'salesforce'] as const) {
+    const writer = writers[target];
+    const mine = writes.filter((w) => w.target === target);
+    await guard(mine.filter((w) => w.op.op === 'delete'), (ws) => writer.delete(ws));
+    await guard(mine.filter((w): w is UpdateWrite<F> => w.op.op === 'update'), (ws) => writer.update(ws));
+    await guard(mine.filter((w): w is CreateWrite<F> => w.op.op === 'create'), (ws) => writer.create(ws));
+  }
+}
+
+export interface Settlement {
+  upserts: ItemLink[];
+  removals: Array<{ userId: string; sfId: string }>;
+  /** A retryable failure on a mailbox-originated change: keep the delta cursor so it is read again. */
+  retryMailbox: boolean;
+  /** Salesforce ids to look at again next pass (retryable failures on Salesforce-originated changes). */
+  retrySalesforceIds: Set<string>;
+  /**
+   * Sides where a create failed in a way that may have created the item after all (timeout,
+   * dropped connection). The next pass lists that side in full, so pairing adopts such an
+   * orphan instead of creating it a second time.
+   */
+  relist: Set<Target>;
+}
+
+/**
+ * Turns write results into the links to store: agreed hashes move only for writes that succeeded.
+ * `absentHashes` are the hashes of an empty item: a field Salesforce could not take on create
+ * ('unresolved' warning) is agreed as empty, so the mailbox value is offered again later.
+ */
+export function settle<F>(
+  userId: string,
+  pairs: PairPlan<F>[],
+  writes: PendingWrite<F>[],
+  errors: ItemErrorRow[],
+  now: string,
+  absentHashes: Record<string, string>,
+): Settlement {
+  const out: Settlement = { upserts: [], removals: [], retryMailbox: false, retrySalesforceIds: new Set(), relist: new Set() };
+  const byPair = new Map<PairPlan<F>, PendingWrite<F>[]>();
+  for (const w of writes) byPair.set(w.pair, [...(byPair.get(w.pair) ?? []), w]);
+
+  for (const pair of pairs) {
+    const pw = byPair.get(pair) ?? [];
+    let sfId = pair.sfId;
+    let mbId = pair.mbId;
+    let sfVersion = pair.sfVersion ?? pair.base?.sfVersion ?? '';
+    let mbVersion = pair.mbVersion ?? pair.base?.mbVersion ?? '';
+    const hashes = { ...(pair.base?.hashes ?? {}), ...pair.agreed };
+    let deleteFailed = false;
+    let createFailed = false;
+
+    for (const w of pw) {
+      const r = w.result!;
+      const ok = r.ok || (w.op.op === 'delete' && GONE_CODES.has(r.error.code));
+      if (!ok) {
+        const error = (r as { ok: false; error: ItemError }).error;
+        // The change came from the other side; the failure is reported against the item we tried to write from.
+        const sourceSide: Target = w.target === 'mailbox' ? 'salesforce' : 'mailbox';
+        const sourceId = sourceSide === 'salesforce' ? (pair.sfId ?? pair.base?.sfId) : (pair.mbId ?? pair.base?.mbId);
+        errors.push({
+          userId,
+          side: w.target,
+          itemId: (w.target === 'mailbox' ? (pair.mbId ?? pair.sfId) : (pair.sfId ?? pair.mbId)) ?? '',
+          code: error.code,
+          message: error.message,
+          fields: error.fields ?? [],
+          at: now,
+        });
+        if (error.retryable) {
+          if (sourceSide === 'mailbox') out.retryMailbox = true;
+          else if (sourceId) out.retrySalesforceIds.add(sourceId);
+          if (w.op.op === 'create') out.relist.add(w.target);
+        }
+        if (w.op.op === 'delete') deleteFailed = true;
+        if (w.op.op === 'create') createFailed = true;
+        continue;
+      }
+      if (w.op.op === 'delete') continue;
+      const agreed = { ...w.op.agreed };
+      if (r.ok) {
+        if (w.target === 'mailbox') {
+          if (w.op.op === 'create') mbId = r.id;
+          mbVersion = r.version || mbVersion;
+        } else {
+          if (w.op.op === 'create') sfId = r.id;
+          sfVersion = r.version || sfVersion;
+        }
+        for (const warning of r.warnings ?? []) {
+          // Salesforce kept its own value for a field it could not take (e.g. no account by that name): agree on what
+          // Salesforce now holds, so the mailbox value stays "changed" and is offered again instead of being wiped.
+          if (warning.code === 'unresolved' && w.target === 'salesforce') {
+            if (w.op.op === 'create') agreed[warning.field] = absentHashes[warning.field]!;
+            else delete agreed[warning.field];
+          }
+          errors.push({ userId, side: w.target, itemId: w.target === 'salesforce' ? (sfId ?? '') : (mbId ?? ''), code: warning.code, message: warning.message, fields: [warning.field], at: now });
+        }
+      }
+      Object.assign(hashes, agreed);
+    }
+
+    if (pair.unlink) {
+      const oldSfId = pair.base?.sfId;
+      if (oldSfId && !deleteFailed) out.removals.push({ userId, sfId: oldSfId });
+      // A re-created item gets a new link below; a plain delete ends here.
+      if (pair.reason !== 'recreated') continue;
+      if (createFailed) continue;
+    }
+    if (createFailed || !sfId || !mbId) continue;
+    out.upserts.push({ userId, sfId, mbId, sfVersion, mbVersion, hashes });
+  }
+  return out;
+}
+
+/** Conflicts a policy decided, as status rows: the field and the time, never the values. */
+export function conflictRows<F>(userId: string, pairs: PairPlan<F>[], policy: string, now: string): ItemErrorRow[] {
+  const rows: ItemErrorRow[] = [];
+  for (const pair of pairs) {
+    for (const c of pair.conflicts) {
+      const loser: Target = c.winner === 'salesforce' ? 'mailbox' : 'salesforce';
+      const itemId = (loser === 'mailbox' ? pair.mbId : pair.sfId) ?? '';
+      const kept = c.winner === 'salesforce' ? 'Salesforce' : 'the mailbox';
+      rows.push({
+        userId,
+        side: loser,
+        itemId,
+        code: 'conflict',
+        message: `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
+        fields: [c.field],
+        at: now,
+      });
+    }
+  }
+  return rows;
+}

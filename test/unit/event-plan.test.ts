@@ -1,0 +1,264 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventModel, inWindow, planEvents, type EventPlanInput, type EventSideInput } from '../../companion/src/core/event-plan.ts';
+import type { PairPlan } from '../../companion/src/core/pair-plan.ts';
+import type { EventFields, MappedEvent } from '../../companion/src/core/event.ts';
+import type { EventLink, SideItem } from '../../companion/src/core/sync-types.ts';
+
+const SALT = 'test-salt';
+const WINDOW = { start: '2026-11-01T00:00:00Z', end: '2027-02-01T00:00:00Z' };
+const review: EventFields = {
+  subject: 'Quarterly review',
+  start: '2026-12-03T14:00:00Z',
+  end: '2026-12-03T15:00:00Z',
+  location: 'Room 4',
+  description: 'Agenda:\n1. numbers\n2. plans',
+  showAs: 'busy',
+  reminderMinutes: 15,
+};
+
+const ev = (id: string, fields: EventFields, over: Partial<MappedEvent> = {}, version = 'v1'): SideItem<MappedEvent> => ({
+  id,
+  version,
+  data: { fields, kind: 'single', selected: true, ...over },
+});
+const link = (sfId: string, mbId: string, agreed: EventFields): EventLink => ({
+  userId: 'u1',
+  sfId,
+  mbId,
+  sfVersion: 'v1',
+  mbVersion: 'v1',
+  hashes: eventModel(SALT).hash(agreed),
+});
+const changes = (items: SideItem<MappedEvent>[] = [], deleted: string[] = [], found: SideItem<MappedEvent>[] = []): EventSideInput => ({ full: false, items, found, deleted });
+
+function run(over: Partial<EventPlanInput>) {
+  return planEvents({
+    userId: 'u1',
+    direction: 'both',
+    conflictPolicy: 'salesforce_wins',
+    propagateDeletes: true,
+    maxDeleteShare: 0.5,
+    selection: 'all',
+    privateEvents: false,
+    salt: SALT,
+    window: WINDOW,
+    links: [],
+    salesforce: changes(),
+    mailbox: changes(),
+    ...over,
+  });
+}
+function pairs(over: Partial<EventPlanInput>): PairPlan<EventFields>[] {
+  const { plan } = run(over);
+  assert.equal(plan.halted, false, plan.halted ? plan.message : '');
+  return plan.halted ? [] : plan.pairs;
+}
+const setOf = (op: PairPlan<EventFields>['toMailbox']) => (op?.op === 'update' ? op.set : undefined);
+
+test('a new Salesforce event is created in the mailbox, and a new mailbox event in Salesforce', () => {
+  const ps = pairs({ salesforce: changes([ev('s1', review)]), mailbox: changes([ev('m1', { ...review, subject: 'Lunch', start: '2026-12-04T12:00:00Z', end: '2026-12-04T13:00:00Z' })]) });
+  assert.deepEqual(ps.map((p) => p.reason).sort(), ['new_in_mailbox', 'new_in_salesforce']);
+  assert.equal(ps.find((p) => p.sfId === 's1')!.toMailbox!.op, 'create');
+  assert.equal(ps.find((p) => p.mbId === 'm1')!.toSalesforce!.op, 'create');
+});
+
+test('initial pairing by subject (any case, trimmed), start and end creates nothing', () => {
+  const ps = pairs({
+    salesforce: changes([ev('s1', review)]),
+    mailbox: changes([ev('m1', { ...review, subject: '  QUARTERLY review ', location: 'Room 5' })]),
+  });
+  assert.equal(ps.length, 1);
+  assert.equal(ps[0]!.reason, 'paired');
+  assert.equal(ps[0]!.toMailbox?.op === 'create' || ps[0]!.toSalesforce?.op === 'create', false);
+  // The spelling of the subject and the location differ; Salesforce wins under the default policy, and that is recorded.
+  assert.deepEqual(ps[0]!.conflicts, [
+    { field: 'subject', winner: 'salesforce' },
+    { field: 'location', winner: 'salesforce' },
+  ]);
+  assert.deepEqual(setOf(ps[0]!.toMailbox), { subject: review.subject, location: review.location });
+});
+
+test('two mailbox events with the same subject, start and end are never paired by guess', () => {
+  const ps = pairs({
+    salesforce: changes([ev('s1', review)]),
+    mailbox: changes([ev('m1', review), ev('m2', review)]),
+  });
+  assert.equal(ps.filter((p) => p.reason === 'paired').length, 0);
+});
+
+test('edits to different fields on both sides both survive', () => {
+  const ps = pairs({
+    links: [link('s1', 'm1', review)],
+    salesforce: changes([ev('s1', { ...review, subject: 'Quarterly review (moved)' }, {}, 'v2')]),
+    mailbox: changes([ev('m1', { ...review, location: 'Teams' }, {}, 'v2')]),
+  });
+  assert.deepEqual(setOf(ps[0]!.toMailbox), { subject: 'Quarterly review (moved)' });
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { location: 'Teams' });
+  assert.deepEqual(ps[0]!.conflicts, []);
+});
+
+for (const [policy, winner] of [
+  ['salesforce_wins', 'salesforce'],
+  ['mailbox_wins', 'mailbox'],
+] as const) {
+  test(`the same field changed on both sides is decided by ${policy} and recorded`, () => {
+    const ps = pairs({
+      conflictPolicy: policy,
+      links: [link('s1', 'm1', review)],
+      salesforce: changes([ev('s1', { ...review, location: 'Room 9' })]),
+      mailbox: changes([ev('m1', { ...review, location: 'Teams' })]),
+    });
+    assert.deepEqual(ps[0]!.conflicts, [{ field: 'location', winner }]);
+    if (winner === 'salesforce') assert.deepEqual(setOf(ps[0]!.toMailbox), { location: 'Room 9' });
+    else assert.deepEqual(setOf(ps[0]!.toSalesforce), { location: 'Teams' });
+  });
+}
+
+test('newest wins compares the sides\' modification times', () => {
+  const sf = { ...ev('s1', { ...review, location: 'Room 9' }), modifiedAt: '2026-11-20T10:00:00Z' };
+  const mb = { ...ev('m1', { ...review, location: 'Teams' }), modifiedAt: '2026-11-20T11:00:00Z' };
+  const ps = pairs({ conflictPolicy: 'newest_wins', links: [link('s1', 'm1', review)], salesforce: changes([sf]), mailbox: changes([mb]) });
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { location: 'Teams' });
+});
+
+test('a moved meeting carries start and end together', () => {
+  const moved = { ...review, start: '2026-12-03T16:00:00Z', end: '2026-12-03T17:30:00Z' };
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', moved)]) });
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { start: moved.start, end: moved.end });
+});
+
+test('Tentative in the mailbox and Busy in Salesforce are not an edit (Salesforce has no Tentative)', () => {
+  const ps = pairs({
+    links: [link('s1', 'm1', { ...review, showAs: 'tentative' })],
+    salesforce: changes([ev('s1', { ...review, showAs: 'busy' })]),
+    mailbox: changes([ev('m1', { ...review, showAs: 'tentative' })]),
+  });
+  assert.equal(ps[0]!.toMailbox, undefined);
+  assert.equal(ps[0]!.toSalesforce, undefined);
+});
+
+test('delete propagation on: a delete on one side deletes the other', () => {
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([], ['m1']) });
+  assert.equal(ps[0]!.toSalesforce?.op, 'delete');
+  assert.equal(ps[0]!.unlink, true);
+});
+
+test('delete propagation off: a delete only unlinks, the other side is left alone', () => {
+  const ps = pairs({ propagateDeletes: false, links: [link('s1', 'm1', review)], salesforce: changes([], ['s1']) });
+  assert.equal(ps[0]!.toMailbox, undefined);
+  assert.equal(ps[0]!.unlink, true);
+});
+
+test('a delete on one side and an edit on the other: the edit wins and the event is re-created', () => {
+  const ps = pairs({ links: [link('s1', 'm1', review)], salesforce: changes([], ['s1']), mailbox: changes([ev('m1', { ...review, location: 'Teams' })]) });
+  assert.equal(ps[0]!.reason, 'recreated');
+  assert.equal(ps[0]!.toSalesforce?.op, 'create');
+});
+
+test('private events are not copied unless the configuration allows them', () => {
+  const priv = ev('m1', { ...review, isPrivate: true });
+  const off = run({ mailbox: changes([priv]) });
+  assert.equal(off.plan.halted === false && off.plan.pairs.length, 0);
+  assert.deepEqual(off.excluded.mailbox, { private: 1 });
+  const on = pairs({ privateEvents: true, mailbox: changes([priv]) });
+  assert.equal(on[0]!.toSalesforce?.op, 'create');
+});
+
+test('a synced event that becomes private: its copy is deleted (propagation on) and the private original untouched', () => {
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', { ...review, isPrivate: true })]) });
+  assert.equal(ps[0]!.reason, 'left_scope_in_mailbox');
+  assert.equal(ps[0]!.toSalesforce?.op, 'delete');
+  assert.equal(ps[0]!.toMailbox, undefined);
+});
+
+test('a synced event that becomes private with propagation off is only unlinked', () => {
+  const ps = pairs({ propagateDeletes: false, links: [link('s1', 'm1', review)], salesforce: changes([ev('s1', { ...review, isPrivate: true })]) });
+  assert.equal(ps[0]!.reason, 'left_scope_in_salesforce');
+  assert.equal(ps[0]!.toMailbox, undefined);
+  assert.equal(ps[0]!.unlink, true);
+});
+
+test('an event that left the scope is never re-created, even when its copy was edited: the copy is kept', () => {
+  const ps = pairs({
+    links: [link('s1', 'm1', review)],
+    salesforce: changes([ev('s1', { ...review, description: 'edited in Salesforce' })]),
+    mailbox: changes([ev('m1', review, { selected: false })]),
+    selection: 'selected',
+  });
+  assert.equal(ps[0]!.reason, 'left_scope_in_mailbox');
+  assert.equal(ps[0]!.toSalesforce, undefined);
+  assert.equal(ps[0]!.toMailbox, undefined);
+});
+
+test('selected mode: only mailbox events with the category go to Salesforce; Salesforce events all go to the mailbox', () => {
+  const { plan, excluded } = run({
+    selection: 'selected',
+    mailbox: changes([ev('m1', review, { selected: false }), ev('m2', { ...review, subject: 'Tagged' }, { selected: true })]),
+    salesforce: changes([ev('s1', { ...review, subject: 'From Salesforce' })]),
+  });
+  assert.equal(plan.halted, false);
+  const ps = plan.halted ? [] : plan.pairs;
+  assert.deepEqual(ps.map((p) => p.reason).sort(), ['new_in_mailbox', 'new_in_salesforce']);
+  assert.equal(ps.find((p) => p.reason === 'new_in_mailbox')!.mbId, 'm2');
+  assert.deepEqual(excluded.mailbox, { unselected: 1 });
+});
+
+test('series are left out on both sides and counted', () => {
+  const { plan, excluded } = run({
+    salesforce: changes([ev('s1', review, { kind: 'seriesMaster' })]),
+    mailbox: changes([ev('m1', review, { kind: 'occurrence', seriesMasterId: 'm0' })]),
+  });
+  assert.equal(plan.halted === false && plan.pairs.length, 0);
+  assert.deepEqual(excluded, { salesforce: { series: 1 }, mailbox: { series: 1 } });
+});
+
+test('a cancelled meeting in the mailbox deletes its Salesforce copy', () => {
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', review, { cancelled: true })]) });
+  assert.equal(ps[0]!.toSalesforce?.op, 'delete');
+});
+
+test('the window limits what is created, not what stays linked', () => {
+  const far = { ...review, start: '2027-06-01T09:00:00Z', end: '2027-06-01T10:00:00Z' };
+  const { plan, excluded } = run({ salesforce: changes([ev('s9', far)]) });
+  assert.equal(plan.halted === false && plan.pairs.length, 0);
+  assert.deepEqual(excluded.salesforce, { outside_window: 1 });
+  // A linked event moved beyond the window (found by id) keeps syncing; it is not deleted.
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([], [], [ev('m1', far)]) });
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { start: far.start, end: far.end });
+});
+
+test('all-day events are in the window by their dates', () => {
+  assert.equal(inWindow({ isAllDay: true, start: '2026-11-01', end: '2026-11-02' }, WINDOW), true);
+  assert.equal(inWindow({ isAllDay: true, start: '2026-10-01', end: '2026-10-02' }, WINDOW), false);
+  assert.equal(inWindow({ start: '2027-02-01T00:00:00Z', end: '2027-02-01T01:00:00Z' }, WINDOW), false);
+});
+
+test('one-way Salesforce → mailbox: mailbox-only events are not copied and Salesforce wins every field', () => {
+  const ps = pairs({
+    direction: 'salesforce_to_mailbox',
+    links: [link('s1', 'm1', review)],
+    salesforce: changes([ev('s1', { ...review, location: 'Room 9' })]),
+    mailbox: changes([ev('m1', { ...review, location: 'Teams' }), ev('m2', { ...review, subject: 'Private lunch' })]),
+  });
+  assert.equal(ps.some((p) => p.reason === 'new_in_mailbox'), false);
+  assert.deepEqual(setOf(ps.find((p) => p.sfId === 's1')!.toMailbox), { location: 'Room 9' });
+  assert.equal(ps.find((p) => p.sfId === 's1')!.toSalesforce, undefined);
+});
+
+test('a full listing that comes back empty and would delete linked events stops the sync', () => {
+  const links = Array.from({ length: 8 }, (_, i) => link(`s${i}`, `m${i}`, { ...review, subject: `r${i}` }));
+  const { plan } = run({ links, mailbox: { full: true, items: [], found: [], deleted: links.map((l) => l.mbId) } });
+  assert.equal(plan.halted, true);
+  assert.equal(plan.halted && plan.reason, 'mailbox_empty');
+  // A rep with a handful of events deleting them all is not stopped.
+  const few = links.slice(0, 3);
+  const ps = pairs({ links: few, mailbox: { full: true, items: [], found: [], deleted: few.map((l) => l.mbId) } });
+  assert.equal(ps.filter((p) => p.toSalesforce?.op === 'delete').length, 3);
+});
+
+test('deleting more than the configured share in one pass stops the sync instead', () => {
+  const links = Array.from({ length: 20 }, (_, i) => link(`s${i}`, `m${i}`, { ...review, subject: `r${i}` }));
+  const { plan } = run({ links, maxDeleteShare: 0.25, salesforce: changes([], links.slice(0, 6).map((l) => l.sfId)) });
+  assert.equal(plan.halted && plan.reason, 'mass_delete_mailbox');
+});
