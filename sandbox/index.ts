@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startOrg, type OrgEmulator } from './salesforce/index.ts';
 import { startGraph, type GraphEmulator } from './microsoft/index.ts';
 import { seedSandbox, mailboxSeedContacts, type SeedOptions, type Seeded } from './seed.ts';
+import { mailboxSeedEvents } from './seed-events.ts';
 import type { FaultRule } from './common/faults.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,6 +76,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
   const seeded = seedSandbox(org, graph, opts.seed === false ? { users: 0, contactsPerUser: 0 } : opts);
   if (opts.seed !== false) await seedMailboxes(graph, seeded, org, opts.mailboxContactsPerUser ?? 2);
+  if (opts.seed !== false && opts.events !== false) await seedMailboxEvents(graph, seeded, opts.now ?? Date.now());
 
   const secretFile = path.join(dir, 'graph-client-secret');
   fs.writeFileSync(secretFile, graph.clientSecret, { mode: 0o600 });
@@ -153,6 +155,16 @@ async function seedMailboxes(graph: GraphEmulator, seeded: Seeded, org: OrgEmula
     const match = contacts.find((c) => c.OwnerId === user.id)?.Email as string | undefined;
     for (const body of mailboxSeedContacts(i, perUser, match)) {
       await expectOk(await fetch(`${base}/contactFolders/${folderId}/contacts`, { method: 'POST', headers, body: JSON.stringify(body) }));
+    }
+  }
+}
+
+async function seedMailboxEvents(graph: GraphEmulator, seeded: Seeded, now: number): Promise<void> {
+  const token = await clientCredentialsToken(graph);
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  for (const [u, user] of seeded.users.entries()) {
+    for (const body of mailboxSeedEvents(u, now)) {
+      await expectOk(await fetch(`${graph.graphUrl}/users/${encodeURIComponent(user.email)}/events`, { method: 'POST', headers, body: JSON.stringify(body) }));
     }
   }
 }

@@ -6,6 +6,7 @@
  * seen side by side. A single-rep sandbox keeps that rep on "all events".
  */
 import { SF } from '../companion/src/core/sf-schema.ts';
+import { salesforceSeedEvents } from './seed-events.ts';
 import type { OrgEmulator } from './salesforce/index.ts';
 import type { GraphEmulator } from './microsoft/index.ts';
 
@@ -26,6 +27,10 @@ export interface SeedOptions {
   contactsPerUser?: number;
   /** Contacts already in each rep's mailbox folder before the first sync (default 2: one matches a Salesforce contact). */
   mailboxContactsPerUser?: number;
+  /** Sample events in Salesforce and in each mailbox (default true; see seed-events.ts). */
+  events?: boolean;
+  /** The instant the sample events are placed around (default: now). */
+  now?: number;
 }
 
 const FIRST = ['Avery', 'Blake', 'Casey', 'Devon', 'Emery', 'Finley', 'Harper', 'Jordan', 'Kai', 'Logan', 'Morgan', 'Parker', 'Quinn', 'Riley', 'Rowan', 'Sage'];
@@ -128,6 +133,12 @@ export function seedSandbox(org: OrgEmulator, graph: GraphEmulator, opts: SeedOp
         },
         id,
       );
+    }
+  }
+  if (opts.events !== false) {
+    const now = opts.now ?? Date.now();
+    for (const [u, user] of users.entries()) {
+      for (const event of salesforceSeedEvents(user.id, u, now)) org.insert('Event', event, user.id);
     }
   }
   void inMailbox;

@@ -38,8 +38,18 @@ export interface AppOptions {
 export interface AppEvents {
   pass: [ContactSyncOutcome];
   eventsPass: [EventSyncOutcome];
+  /** One user's whole job (contacts, then events) finished without throwing. */
+  round: [SyncRound];
   passFailed: [{ userId: string; error: string }];
   users: [SyncUser[]];
+}
+
+export interface SyncRound {
+  userId: string;
+  /** When the job started (ms since the epoch): rounds that began before a change can't have seen it. */
+  startedAt: number;
+  contacts: ContactSyncOutcome;
+  events: EventSyncOutcome;
 }
 
 export interface App {
@@ -168,10 +178,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
       log('info', 'user reset: links and cursors forgotten', { userId });
     }
     // Contacts and events are separate capabilities: one failing never keeps the other from running.
+    const startedAt = clock.now().getTime();
     let failure: unknown;
     let contactsActive = false;
+    let contacts: ContactSyncOutcome | undefined;
+    let eventsOutcome: EventSyncOutcome | undefined;
     try {
       const outcome = await syncUserContacts(deps, user);
+      contacts = outcome;
       contactsActive = outcome.skipped === undefined;
       log('info', 'contacts pass done', { ...outcome });
       events.emit('pass', outcome);
@@ -182,6 +196,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     try {
       const outcome = await syncUserEvents(eventDeps, user);
+      eventsOutcome = outcome;
       if (outcome.skipped === undefined) {
         const { standing, ...summary } = outcome;
         log('info', 'events pass done', { ...summary, problems: standing.length });
@@ -194,6 +209,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     // Failing the job lets the queue retry it with backoff.
     if (failure !== undefined) throw failure;
+    if (contacts && eventsOutcome) events.emit('round', { userId, startedAt, contacts, events: eventsOutcome });
   });
 
   const enqueue = (userId: string) => queue.enqueueMailboxSync(userId);

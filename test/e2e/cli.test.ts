@@ -136,7 +136,7 @@ test('sandbox --manifest, then start --config from it, then status: the document
     assert.deepEqual(status.users.map((u) => u.email).sort(), manifest.salesforce.users.map((u) => u.email).sort());
     const table = run(['status', '--config', manifest.companionConfig]);
     assert.equal(await table.exit, 0);
-    assert.match(table.stdout(), /USER\s+STATE\s+LAST → MAILBOX\s+LAST → SALESFORCE\s+LINKED\s+FAILED\s+LAST ERROR/);
+    assert.match(table.stdout(), /USER\s+STATE\s+LAST → MAILBOX\s+LAST → SALESFORCE\s+CONTACTS LINKED\s+CONTACTS FAILED\s+EVENTS LINKED\s+EVENTS FAILED\s+LAST ERROR/);
 
     // Reset through the running companion: links forgotten, everything re-paired, nothing duplicated.
     const contactsBefore = (await salesforceAdmin(manifest).query('SELECT Id FROM Contact')).totalSize;

@@ -306,6 +306,37 @@ describe('force-app package', () => {
     assert.equal(childText(key.el, 'length'), '18');
   });
 
+  test('status counts: a synced/failed pair per kind, the event pair shaped and secured like the contact pair', () => {
+    const st = SF.userStatus;
+    const pairs = [
+      [st.fields.contactsSynced, st.fields.eventsSynced],
+      [st.fields.contactsFailed, st.fields.eventsFailed],
+    ] as const;
+    for (const [contacts, events] of pairs) {
+      for (const f of [contacts, events]) {
+        const model = field(st.object, f);
+        assert.equal(model.type, 'Number', `${f} type`);
+        assert.equal(childText(model.el, 'precision'), '9', `${f} precision`);
+        assert.equal(childText(model.el, 'scale'), '0', `${f} holds whole counts`);
+        assert.equal(childText(model.el, 'required'), 'false', `${f} not required`);
+        assert.equal(childText(model.el, 'externalId'), 'false', `${f} not an external id`);
+      }
+      // Contacts are counted on every pass; events only once a user has had an events pass, so
+      // the event counts carry no default: blank means "not measured", never a made-up zero.
+      assert.equal(childText(field(st.object, contacts).el, 'defaultValue'), '0', `${contacts} default`);
+      assert.equal(childText(field(st.object, events).el, 'defaultValue'), undefined, `${events} has no default`);
+      // Whoever sees (or writes) the contact count sees (or writes) the event count, in every permission set.
+      for (const ps of permissionSets.values()) {
+        const forContacts = ps.fields.get(`${st.object}.${contacts}`);
+        if (forContacts === undefined) continue;
+        assert.deepEqual(ps.fields.get(`${st.object}.${events}`), forContacts, `${ps.name}: ${events} like ${contacts}`);
+      }
+    }
+    for (const name of ['Syncline_Admin', 'Syncline_Integration', 'Syncline_User']) {
+      assert.ok(permissionSet(name).fields.has(`${st.object}.${st.fields.contactsSynced}`), `${name} has the contact counts`);
+    }
+  });
+
   test('Sync_Connection__c holds no secret', () => {
     const connection = objects.get('Sync_Connection__c');
     assert.ok(connection?.el, 'Sync_Connection__c exists');

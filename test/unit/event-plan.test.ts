@@ -46,6 +46,7 @@ function run(over: Partial<EventPlanInput>) {
     links: [],
     salesforce: changes(),
     mailbox: changes(),
+    heldBefore: [],
     ...over,
   });
 }
@@ -261,4 +262,24 @@ test('deleting more than the configured share in one pass stops the sync instead
   const links = Array.from({ length: 20 }, (_, i) => link(`s${i}`, `m${i}`, { ...review, subject: `r${i}` }));
   const { plan } = run({ links, maxDeleteShare: 0.25, salesforce: changes([], links.slice(0, 6).map((l) => l.sfId)) });
   assert.equal(plan.halted && plan.reason, 'mass_delete_mailbox');
+});
+
+test('selected mode: a Salesforce event the rep already has untagged is held, not copied twice', () => {
+  const { plan, held } = run({
+    selection: 'selected',
+    salesforce: changes([ev('s1', review), ev('s2', { ...review, subject: 'Other' })]),
+    mailbox: changes([ev('m1', { ...review, subject: 'quarterly REVIEW' }, { selected: false })]),
+  });
+  assert.deepEqual(held.map((h) => h.sfId), ['s1']);
+  // A later pass that only sees the mailbox's changes keeps the hold while the meeting is unchanged…
+  const later = run({ selection: 'selected', heldBefore: held, salesforce: changes([ev('s1', review, {}, 'v2')]) });
+  assert.deepEqual(later.held.map((h) => h.sfId), ['s1']);
+  // …and lets go once the Salesforce meeting moves (it is no longer the rep's untagged twin).
+  const moved = run({ selection: 'selected', heldBefore: held, salesforce: changes([ev('s1', { ...review, start: '2026-12-03T15:00:00Z', end: '2026-12-03T16:00:00Z' })]) });
+  assert.deepEqual(moved.held, []);
+  const ps = plan.halted ? [] : plan.pairs;
+  assert.deepEqual(ps.map((p) => p.sfId), ['s2']);
+  // Once tagged, the two pair instead of either being copied.
+  const tagged = pairs({ selection: 'selected', salesforce: changes([ev('s1', review)]), mailbox: changes([ev('m1', review, { selected: true })]) });
+  assert.deepEqual(tagged.map((p) => p.reason), ['paired']);
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rowsToPublish, StatusPublisher, type Published } from '../../companion/src/engine/status-publisher.ts';
+import { fingerprintOf, rowsToPublish, StatusPublisher, type Published } from '../../companion/src/engine/status-publisher.ts';
+import { userStatusRecord } from '../../companion/src/connectors/salesforce/user-status.ts';
+import { SF } from '../../companion/src/core/sf-schema.ts';
 import type { UserStatusRow, StateStore } from '../../companion/src/ports/state.ts';
 import type { SalesforcePort } from '../../companion/src/ports/salesforce.ts';
 import type { WriteResult } from '../../companion/src/ports/items.ts';
@@ -25,7 +27,7 @@ test('what an admin acts on is sent at once; a new last-sync time waits for the 
   const published = new Map<string, Published>();
   const clockAt = 1_000_000;
   const [first] = rowsToPublish([row()], published, clockAt, 15 * MIN);
-  published.set(first!.userId, { fingerprint: JSON.stringify(['idle', 10, 0, '', '']), atMs: clockAt, lastSync: `${first!.lastSyncToMailbox}|${first!.lastSyncToSalesforce}` });
+  published.set(first!.userId, { fingerprint: fingerprintOf(first!), atMs: clockAt, lastSync: `${first!.lastSyncToMailbox}|${first!.lastSyncToSalesforce}` });
   const later = row({ lastSyncToMailbox: '2026-11-22T10:01:00.000Z' });
   assert.equal(rowsToPublish([later], published, clockAt + MIN, 15 * MIN).length, 0, 'only a timestamp moved');
   assert.equal(rowsToPublish([later], published, clockAt + 15 * MIN, 15 * MIN).length, 1, 'refresh interval passed');
@@ -33,6 +35,43 @@ test('what an admin acts on is sent at once; a new last-sync time waits for the 
   for (const change of [{ state: 'error' as const }, { contactsFailed: 1 }, { contactsLinked: 11 }, { lastErrorCode: 'REQUIRED_FIELD_MISSING' }]) {
     assert.equal(rowsToPublish([row(change)], published, clockAt + MIN, 15 * MIN).length, 1, JSON.stringify(change));
   }
+});
+
+test('event counts are part of what is published at once: the first events pass, and every change after it', () => {
+  const published = new Map<string, Published>();
+  const clockAt = 1_000_000;
+  const publish = (r: UserStatusRow) => published.set(r.userId, { fingerprint: fingerprintOf(r), atMs: clockAt, lastSync: `${r.lastSyncToMailbox}|${r.lastSyncToSalesforce}` });
+  const contactsOnly = row();
+  publish(contactsOnly);
+  // No events pass yet → first one, even with nothing linked: blank and 0 are different in Salesforce.
+  assert.equal(rowsToPublish([row({ eventsLinked: 0, eventsFailed: 0 })], published, clockAt + MIN, 15 * MIN).length, 1, 'first events pass');
+  const withEvents = row({ eventsLinked: 7, eventsFailed: 0 });
+  publish(withEvents);
+  assert.equal(rowsToPublish([withEvents], published, clockAt + MIN, 15 * MIN).length, 0, 'nothing moved');
+  for (const change of [{ eventsLinked: 8 }, { eventsFailed: 1 }, { eventsLinked: undefined, eventsFailed: undefined }]) {
+    assert.equal(rowsToPublish([row({ eventsLinked: 7, eventsFailed: 0, ...change })], published, clockAt + MIN, 15 * MIN).length, 1, JSON.stringify(change));
+  }
+  // The contact counts still move it on their own, and a timestamp alone still waits.
+  assert.equal(rowsToPublish([row({ eventsLinked: 7, eventsFailed: 0, contactsLinked: 11 })], published, clockAt + MIN, 15 * MIN).length, 1);
+  assert.equal(rowsToPublish([row({ eventsLinked: 7, eventsFailed: 0, lastSyncToSalesforce: '2026-11-22T10:01:00.000Z' })], published, clockAt + MIN, 15 * MIN).length, 0);
+});
+
+test('the Salesforce record carries the event counts, and null (blank) before the first events pass', () => {
+  const F = SF.userStatus.fields;
+  const withEvents = userStatusRecord(row({ eventsLinked: 7, eventsFailed: 2 }));
+  assert.equal(withEvents[F.eventsSynced], 7);
+  assert.equal(withEvents[F.eventsFailed], 2);
+  assert.equal(withEvents[F.contactsSynced], 10);
+  assert.equal(withEvents[F.contactsFailed], 0);
+  const zero = userStatusRecord(row({ eventsLinked: 0, eventsFailed: 0 }));
+  assert.equal(zero[F.eventsSynced], 0, 'a measured zero is written as 0');
+  assert.equal(zero[F.eventsFailed], 0);
+  const contactsOnly = userStatusRecord(row());
+  // Null, as the record writes every other absent value: never a zero that was not measured.
+  assert.ok(F.eventsSynced in contactsOnly && F.eventsFailed in contactsOnly);
+  assert.equal(contactsOnly[F.eventsSynced], null);
+  assert.equal(contactsOnly[F.eventsFailed], null);
+  assert.equal(contactsOnly[F.lastErrorCode], null, 'the same style as the other absent values');
 });
 
 test('the publisher sends changed rows once, keeps going after a rejected row, and never throws', async () => {

@@ -18,7 +18,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 
 export async function runDemo(opts: { once: boolean; dir?: string; users?: number; contacts?: number }): Promise<number> {
   const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-demo-'));
-  out('Syncline demo — Salesforce ⇄ Microsoft 365 contacts, on local emulators');
+  out('Syncline demo — Salesforce ⇄ Microsoft 365 contacts and events, on local emulators');
   const t0 = performance.now();
   const sandbox = await startSandbox({ dir, users: opts.users, contactsPerUser: opts.contacts });
   const { org, graph, seeded } = sandbox;
@@ -31,8 +31,11 @@ export async function runDemo(opts: { once: boolean; dir?: string; users?: numbe
   let exitCode = 0;
   try {
     out('• First sync (pairs existing contacts by e-mail, then name, before creating anything):');
-    await waitForConvergence(app, seeded.users.map((u) => u.id), 120_000, (o) => {
-      out(`    ${emailOf.get(o.userId)}: ${o.writes.mailbox} written to mailbox, ${o.writes.salesforce} to Salesforce, ${o.linked} linked${o.failures ? `, ${o.failures} failed` : ''}${o.conflicts ? `, ${o.conflicts} conflicts` : ''}`);
+    await waitForConvergence(app, seeded.users.map((u) => u.id), 120_000, (r) => {
+      const line = (what: string, o: { writes: { mailbox: number; salesforce: number }; linked: number; failures: number; conflicts: number }) =>
+        `${what} ${o.writes.mailbox} written to mailbox, ${o.writes.salesforce} to Salesforce, ${o.linked} linked${o.failures ? `, ${o.failures} failed` : ''}${o.conflicts ? `, ${o.conflicts} conflicts` : ''}`;
+      const events = r.events.skipped ? 'events not synced' : line('events:', r.events);
+      out(`    ${emailOf.get(r.userId)}: ${line('contacts:', r.contacts)}; ${events}`);
     });
     const tSync = performance.now();
     out(`  converged in ${((tSync - t0) / 1000).toFixed(1)} s`);

@@ -17,6 +17,7 @@
  * since the last sync, and left alone otherwise. The event itself is never touched on the side
  * where it left the scope. If it comes back into scope it pairs again by subject, start and end.
  */
+import { createHmac } from 'node:crypto';
 import type { EventField, EventFields, MappedEvent } from './event.ts';
 import { hashEventFields } from './event-hash.ts';
 import { normaliseEvent } from './event-normalise.ts';
@@ -56,12 +57,30 @@ export interface EventPlanInput extends EventScopeOptions {
   links: EventLink[];
   salesforce: EventSideInput;
   mailbox: EventSideInput;
+  /**
+   * Salesforce events held in an earlier pass, with the hash of the meeting key they were held
+   * for. A mailbox read that is only the changes cannot show the untagged twin again, so a held
+   * event stays held while its subject, start and end are unchanged — until the twin is tagged
+   * (it then appears, selected, and the two pair) or a full listing decides afresh.
+   */
+  heldBefore: HeldEvent[];
+}
+
+export interface HeldEvent {
+  sfId: string;
+  keyHash: string;
 }
 
 export type ExclusionReason = 'private' | 'unselected' | 'series' | 'outside_window';
 
 export interface EventPlanResult {
   plan: Plan<EventFields>;
+  /**
+   * "Selected events" mode: new Salesforce events not copied to the mailbox because the rep's
+   * calendar already holds the same meeting (subject, start, end) without the category. Copying
+   * would put the meeting in the calendar twice; the rep adds the category to pair them instead.
+   */
+  held: HeldEvent[];
   /** Unlinked events left alone this pass, by side and reason (counts only: no content). */
   excluded: Record<'salesforce' | 'mailbox', Partial<Record<ExclusionReason, number>>>;
 }
@@ -93,13 +112,20 @@ export function eventModel(salt: string): ItemModel<EventFields> {
 
 /** Pairs unlinked events by subject (trimmed, case-insensitive) + start + end; ambiguity never pairs. */
 export function matchEvents(sfItems: SideItem<EventFields>[], mbItems: SideItem<EventFields>[]): Map<string, SideItem<EventFields>> {
-  return matchByKeys(sfItems, mbItems, [
-    (data) => {
-      const n = normaliseEvent(data);
-      if (n.start === undefined || n.end === undefined) return undefined;
-      return `${(n.subject ?? '').toLowerCase()}\u0000${n.start}\u0000${n.end}`;
-    },
-  ]);
+  return matchByKeys(sfItems, mbItems, [meetingKey]);
+}
+
+/** The meeting key as an HMAC, so a hold can be remembered without storing the subject. */
+export function meetingKeyHash(fields: EventFields, salt: string): string | undefined {
+  const key = meetingKey(fields);
+  return key === undefined ? undefined : createHmac('sha256', salt).update(`event-key\u0000${key}`, 'utf8').digest('base64url').slice(0, 22);
+}
+
+/** Subject (trimmed, any case) + start + end: what makes two events the same meeting. */
+function meetingKey(data: EventFields): string | undefined {
+  const n = normaliseEvent(data);
+  if (n.start === undefined || n.end === undefined) return undefined;
+  return `${(n.subject ?? '').toLowerCase()}\u0000${n.start}\u0000${n.end}`;
 }
 
 /** Why an event is out of the sync scope on its side, or undefined when it is in. */
@@ -138,6 +164,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
           message: `${where} listed no events for user ${input.userId} while ${input.links.length} are linked; sync stopped instead of deleting them from ${other}.`,
         },
         excluded,
+        held: [],
       };
     }
   }
@@ -161,8 +188,31 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     }
     return out;
   };
+  const linkedMb = new Set(input.links.map((l) => l.mbId));
   const salesforce = scope('salesforce', input.salesforce, new Set(input.links.map((l) => l.sfId)));
-  const mailbox = scope('mailbox', input.mailbox, new Set(input.links.map((l) => l.mbId)));
+  const mailbox = scope('mailbox', input.mailbox, linkedMb);
+  const held: HeldEvent[] = [];
+  if (input.selection === 'selected') {
+    const keyHash = (fields: EventFields) => meetingKeyHash(fields, input.salt);
+    const unselected = [...input.mailbox.items, ...input.mailbox.found].filter(
+      (i) => !linkedMb.has(i.id) && i.data.cancelled !== true && scopeExclusion('mailbox', i.data, input) === 'unselected',
+    );
+    const twins = new Set(unselected.map((i) => keyHash(i.data.fields)));
+    // A tagged twin in view pairs by itself; an earlier hold only stands for what is out of view.
+    const tagged = new Set(mailbox.items.filter((i) => !linkedMb.has(i.id)).map((i) => keyHash(i.data)));
+    const before = input.mailbox.full ? new Map<string, string>() : new Map(input.heldBefore.map((h) => [h.sfId, h.keyHash]));
+    const linkedSf = new Set(input.links.map((l) => l.sfId));
+    salesforce.items = salesforce.items.filter((i) => {
+      if (linkedSf.has(i.id)) return true;
+      const key = keyHash(i.data);
+      if (key === undefined || tagged.has(key) || !(twins.has(key) || before.get(i.id) === key)) return true;
+      held.push({ sfId: i.id, keyHash: key });
+      return false;
+    });
+    // Held events not in this pass's Salesforce read stay held.
+    const seen = new Set(salesforce.items.map((i) => i.id).concat(held.map((h) => h.sfId)));
+    if (!input.salesforce.full) for (const h of input.heldBefore) if (!seen.has(h.sfId) && !input.salesforce.deleted.includes(h.sfId)) held.push(h);
+  }
   const plan = planPairs(eventModel(input.salt), {
     userId: input.userId,
     direction: input.direction,
@@ -173,5 +223,5 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     propagateDeletes: input.propagateDeletes,
     maxDeleteShare: input.maxDeleteShare,
   });
-  return { plan, excluded };
+  return { plan, excluded, held };
 }

@@ -46,6 +46,9 @@ export const SF = {
       lastSyncToSalesforce: 'Last_Sync_To_Salesforce__c',
       contactsSynced: 'Contacts_Synced__c',
       contactsFailed: 'Contacts_Failed__c',
+      /** Blank until the user's first events pass (no default in the package, so blank never reads as zero). */
+      eventsSynced: 'Events_Synced__c',
+      eventsFailed: 'Events_Failed__c',
       lastErrorCode: 'Last_Error_Code__c',
       lastError: 'Last_Error__c',
       initialSyncProgress: 'Initial_Sync_Progress__c',

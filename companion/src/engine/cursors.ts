@@ -10,6 +10,8 @@ export const cursorNames = {
   mailboxEventsDelta: (userId: string) => `graph-delta:events:${userId}`,
   /** The scope Salesforce was last listed in full for; a different scope lists again. */
   salesforceEventsListed: (userId: string) => `sf-listed:events:${userId}`,
+  /** JSON [{ sfId, keyHash }]: Salesforce events held back in "selected events" mode (event-plan.ts). */
+  heldEvents: (userId: string) => `held:events:${userId}`,
   eventChangeReplay: 'cdc:/data/EventChangeEvent',
 } as const;
 

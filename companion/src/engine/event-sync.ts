@@ -6,7 +6,7 @@
  */
 import type { MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
-import { eventModel, planEvents, type EventSideInput, type ExclusionReason } from '../core/event-plan.ts';
+import { eventModel, planEvents, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
 import { CursorExpiredError } from '../ports/mailbox.ts';
 import type { EventWindow, MailboxEventOptions, MailboxEventsPort } from '../ports/mailbox-events.ts';
@@ -45,6 +45,13 @@ export interface EventSyncOutcome {
 }
 
 const DAY_MS = 86_400_000;
+const CONFLICT_RECORD_MS = 7 * DAY_MS;
+
+/**
+ * Item rows that tell the rep something without being a failure: a conflict the policy decided,
+ * a value the other side cannot hold (Tentative written as Busy), a match left for the rep.
+ */
+const INFORMATIONAL = new Set(['policy_conflict', 'dropped', 'unresolved']);
 
 /** The window in whole UTC days, so it only moves once a day (and a move means one full listing). */
 export function eventWindow(now: Date, daysBack: number, daysAhead: number): EventWindow {
@@ -155,7 +162,9 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     deleted: sfToConfirm.filter((id) => !sfGotIds.has(id) && linkedSf.has(id)),
   };
 
-  const { plan, excluded } = planEvents({
+  const heldName = cursorNames.heldEvents(userId);
+  const heldBefore = parseHeld(await store.getCursor(heldName));
+  const { plan, excluded, held } = planEvents({
     userId,
     direction: cfg.direction,
     conflictPolicy: user.configuration.conflictPolicy,
@@ -168,6 +177,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     links,
     salesforce,
     mailbox,
+    heldBefore,
   });
   outcome.excluded = excluded;
   const now = clock.now().toISOString();
@@ -184,6 +194,18 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
   const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);
+  await store.setCursor(heldName, held.length > 0 ? JSON.stringify(held) : undefined);
+  for (const { sfId: id } of held) {
+    errors.push({
+      userId,
+      side: 'salesforce',
+      itemId: id,
+      code: 'unresolved',
+      message: `event ${id} not copied: the mailbox has the same meeting (subject, start, end) without the category "${cfg.category}"; add the category to that meeting to sync the two`,
+      fields: ['subject', 'start', 'end'],
+      at: now,
+    });
+  }
   for (const { id, warnings } of sfWarnings) errors.push(...warningRows(userId, 'salesforce', id, warnings, now));
   for (const [id, warnings] of Object.entries(delta.warnings)) errors.push(...warningRows(userId, 'mailbox', id, warnings, now));
 
@@ -191,25 +213,41 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   if (settled.relist.has('mailbox')) await store.setCursor(deltaName, undefined);
   else if (!settled.retryMailbox) await store.setCursor(deltaName, JSON.stringify({ scope: scopeKey, cursor: delta.cursor } satisfies MailboxCursor));
   if (settled.relist.has('salesforce')) await store.setCursor(listedName, undefined);
-  else if (salesforceFull && settled.retrySalesforceIds.size === 0) await store.setCursor(listedName, scopeKey);
+  // While an event is held, Salesforce is listed in full each pass, so it pairs as soon as the rep tags their copy.
+  else if (salesforceFull && settled.retrySalesforceIds.size === 0 && held.length === 0) await store.setCursor(listedName, scopeKey);
   const processed = pendingIds.filter((id) => !settled.retrySalesforceIds.has(id));
   if (processed.length > 0) await store.clearPendingEventIds(userId, processed);
   if (settled.retrySalesforceIds.size > 0) await store.addPendingEventIds(userId, [...settled.retrySalesforceIds]);
 
   outcome.retrying = settled.retryMailbox || settled.retrySalesforceIds.size > 0;
-  outcome.failures = errors.filter((e) => e.code !== 'unresolved').length;
+  outcome.failures = errors.filter((e) => !INFORMATIONAL.has(e.code)).length;
   outcome.conflicts = conflicts.length;
   for (const c of conflicts) deps.log('info', 'event field conflict resolved by policy', { userId, itemId: c.itemId, field: c.fields[0] });
 
   // Problems of events this pass did not look at still stand; a full pass saw everything.
   const touched = new Set<string>([...salesforce.items, ...salesforce.found, ...mailbox.items, ...mailbox.found].map((i) => i.id));
   for (const id of [...salesforce.deleted, ...mailbox.deleted]) touched.add(id);
-  const kept = outcome.full ? [] : (await store.itemErrors(userId, 'event')).filter((e) => !touched.has(e.itemId) && e.code !== 'conflict');
+  // Decided conflicts stay on record for a week whatever happens to the event since, one row per event and field.
+  const since = new Date(clock.now().getTime() - CONFLICT_RECORD_MS).toISOString();
+  const fresh = new Set(conflicts.map((c) => `${c.itemId}\u0000${c.fields[0]}`));
+  const kept = (await store.itemErrors(userId, 'event')).filter((e) =>
+    e.code === 'policy_conflict' ? e.at >= since && !fresh.has(`${e.itemId}\u0000${e.fields[0]}`) : !outcome.full && !touched.has(e.itemId),
+  );
   const all = [...kept, ...errors, ...conflicts].map((e) => ({ ...e, kind: 'event' as const }));
   await store.setItemErrors(userId, all, 'event');
-  outcome.standing = all.filter((e) => e.code !== 'unresolved' && e.code !== 'conflict');
+  outcome.standing = all.filter((e) => !INFORMATIONAL.has(e.code));
   outcome.linked = (await store.eventLinks(userId)).length;
   return outcome;
+}
+
+function parseHeld(value: string | undefined): HeldEvent[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((h): h is HeldEvent => typeof h?.sfId === 'string' && typeof h?.keyHash === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function parseMailboxCursor(value: string | undefined): MailboxCursor | undefined {

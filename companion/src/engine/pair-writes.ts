@@ -190,7 +190,7 @@ export function conflictRows<F>(userId: string, pairs: PairPlan<F>[], policy: st
         userId,
         side: loser,
         itemId,
-        code: 'conflict',
+        code: 'policy_conflict',
         message: `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
         fields: [c.field],
         at: now,

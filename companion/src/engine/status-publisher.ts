@@ -14,7 +14,9 @@ export interface Published {
   lastSync: string;
 }
 
-const fingerprintOf = (r: UserStatusRow) => JSON.stringify([r.state, r.contactsLinked, r.contactsFailed, r.lastErrorCode ?? '', r.lastError ?? '']);
+/** What an admin acts on; event counts are null until the first events pass, as they are published. */
+export const fingerprintOf = (r: UserStatusRow) =>
+  JSON.stringify([r.state, r.contactsLinked, r.contactsFailed, r.eventsLinked ?? null, r.eventsFailed ?? null, r.lastErrorCode ?? '', r.lastError ?? '']);
 const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastSyncToSalesforce ?? ''}`;
 
 /** Which rows to send now. Pure: the caller owns the clock and the record of what was sent. */

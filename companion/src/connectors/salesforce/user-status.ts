@@ -34,6 +34,9 @@ export function userStatusRecord(row: UserStatusRow): Record<string, unknown> {
     [F.lastSyncToSalesforce]: row.lastSyncToSalesforce ?? null,
     [F.contactsSynced]: row.contactsLinked,
     [F.contactsFailed]: row.contactsFailed,
+    // Null, like the other absent values: a user without an events pass yet shows blank, not a zero never measured.
+    [F.eventsSynced]: row.eventsLinked ?? null,
+    [F.eventsFailed]: row.eventsFailed ?? null,
     [F.lastErrorCode]: row.lastErrorCode ? row.lastErrorCode.slice(0, MAX_CODE) : null,
     [F.lastError]: row.lastError ? row.lastError.slice(0, MAX_ERROR) : null,
   };
