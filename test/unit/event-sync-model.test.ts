@@ -1,0 +1,1028 @@
+/**
+ * Model-based test of the events pass (engine/event-sync.ts, syncUserEvents) over in-memory sides
+ * (test/support/event-sides.ts) and an in-memory store (test/support/memory-store.ts).
+ *
+ * Each run picks a configuration (direction, selection, private events, delete propagation,
+ * conflict policy) and plays a random sequence of commands: the rep creating, editing, deleting
+ * and flipping privacy or the category of events on either side, companion restarts, injected
+ * request failures, sync passes (which may throw while a failure is injected), and "settle"
+ * points. At a settle point (and at the end of every run) failures are cleared, passes run until
+ * two in a row write nothing, and the sides are checked against a model this file keeps itself:
+ * for every pair the model knows the values both sides agreed on at the previous settle point,
+ * and it predicts each synced field from what each side did since.
+ *
+ * Every event gets a logical id at creation, carried as the first word of its subject ("E7");
+ * subject edits keep it ("E7 v12"), so copies made by the engine can be recognised on both sides.
+ *
+ * Predictions are exact when no sync pass ran after the rep first touched that event in the round
+ * (then the settle's first pass sees all of the round's changes at once: a field changed on both
+ * sides is a conflict the policy decides). When a pass ran in between, the engine may have synced
+ * part of the round already, and a field changed on both sides may legitimately end with either
+ * side's last value; the check then accepts either (but both sides must still agree).
+ *
+ * Checked at every settle point:
+ *   - every link joins two existing copies of the same event, which (two-way) agree on every synced
+ *     field (SYNCED_EVENT_FIELDS, compared through comparableEvent); one-way, the receiver mirrors
+ *     the sender unless the rep edited the receiver, and the sender is never written;
+ *   - no duplicates: at most one event per side per logical event (unless it left the scope and
+ *     came back), and every in-scope event the direction carries is linked;
+ *   - a field only one side changed reaches the other side (if the direction carries it); a field
+ *     both changed to different values ends with the policy's winner (newest-wins by the sides'
+ *     modification times, from a logical clock shared by the fakes);
+ *   - deletes and scope exits: propagation off never removes the other copy; on (and carried by the
+ *     direction), the other copy is removed unless it was edited since the last sync, in which case
+ *     it is kept (and, for a delete, re-created on the deleting side);
+ *   - events out of scope (private with private events off, untagged in selected mode, series) are
+ *     never touched, and an event never in scope, or on a side the direction does not carry from,
+ *     never gets a copy;
+ *   - without injected failures the sides go quiet within a few passes, no pass throws or halts.
+ *
+ * Known engine bugs the model found are reproduced on their own at the end of this file (marked
+ * todo). The random property steers around them so it keeps finding new ones: it injects no
+ * ambiguous creates (BUG 1) nor updates whose response is lost after they took effect (BUG 6),
+ * lets the fake mailbox dedupe a transactionId only while the first event is untouched (BUG 3),
+ * and does not predict a one-sided delete whose survivor differs only by an older one-way edit
+ * (BUG 5). Duplicates after an event leaves the scope and comes back
+ * (BUG 2) and survivors of an unpropagated delete being copied again (BUG 4) are tolerated by the
+ * checks themselves. SYNCLINE_MODEL_STRICT=1 turns the steerings off (expect failures until
+ * BUG 1, 3, 5 and 6 are fixed).
+ *
+ * Runs: SYNCLINE_MODEL_RUNS=<n> (default below: about 6 s on two cores; 3000 runs take about 18 s).
+ * A failure prints fast-check's seed and path; replay exactly that case with
+ *   SYNCLINE_MODEL_SEED=<seed> SYNCLINE_MODEL_PATH=<path> node --import tsx --test test/unit/event-sync-model.test.ts
+ * SYNCLINE_MODEL_VERBOSE=1 adds the configuration and a trace of commands and passes to the failure,
+ * and prints counts of what the runs exercised.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { EventField, EventFields } from '../../companion/src/core/event.ts';
+import { SYNCED_EVENT_FIELDS, comparableEvent } from '../../companion/src/core/event-plan.ts';
+import type { Direction } from '../../companion/src/core/sync-types.ts';
+import { syncUserEvents, type EventSyncDeps, type EventSyncOutcome } from '../../companion/src/engine/event-sync.ts';
+import type { SyncUser } from '../../companion/src/ports/salesforce.ts';
+import { FakeMailboxEvents, FakeSalesforceEvents, LogicalClock, type FailureMode } from '../support/event-sides.ts';
+import { createMemoryStore, type MemoryStateStore } from '../support/memory-store.ts';
+
+const RUNS = Number(process.env.SYNCLINE_MODEL_RUNS ?? '') || 1000;
+const SEED = process.env.SYNCLINE_MODEL_SEED ? Number(process.env.SYNCLINE_MODEL_SEED) : undefined;
+const PATH = process.env.SYNCLINE_MODEL_PATH;
+const VERBOSE = process.env.SYNCLINE_MODEL_VERBOSE === '1';
+
+const USER_ID = '005000000000001AAA';
+const CATEGORY = 'Salesforce';
+const ZONE = 'Europe/Berlin';
+const NOW = new Date('2026-11-22T05:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const TODAY = Math.floor(NOW.getTime() / DAY) * DAY;
+const ANCHOR = 'SERIES';
+/** At most this many passes to settle; the engine needs two or three after a failure. */
+const MAX_SETTLE_PASSES = 8;
+
+type Side = 'salesforce' | 'mailbox';
+const other = (s: Side): Side => (s === 'salesforce' ? 'mailbox' : 'salesforce');
+
+interface Config {
+  direction: Direction;
+  selection: 'all' | 'selected';
+  privateEvents: boolean;
+  propagateDeletes: boolean;
+  conflictPolicy: 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
+}
+
+type Change =
+  | { f: 'subject' }
+  | { f: 'location'; clear: boolean }
+  | { f: 'description'; clear: boolean }
+  | { f: 'shift'; hours: number }
+  | { f: 'showAs'; value: 'free' | 'busy' }
+  | { f: 'reminder'; value: number | undefined };
+
+type SfMethod = 'listOwnedEvents' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents';
+type MbMethod = 'eventChanges' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents';
+
+type Command =
+  | { t: 'create'; side: Side; private: boolean; selected: boolean; lowerCategory: boolean; day: number; hour: number; hours: number; location: boolean }
+  | { t: 'edit'; side: Side; pick: number; changes: Change[] }
+  | { t: 'delete'; side: Side; pick: number }
+  | { t: 'private'; side: Side; pick: number }
+  | { t: 'category'; pick: number }
+  /** The same kind of edit on both copies of one event before any pass sees either: a same-field conflict. */
+  | { t: 'conflict'; pick: number; change: Change; mailboxFirst: boolean }
+  | { t: 'restart' }
+  | { t: 'fail'; side: 'salesforce'; method: SfMethod; count: number; mode: FailureMode }
+  | { t: 'fail'; side: 'mailbox'; method: MbMethod; count: number; mode: FailureMode }
+  | { t: 'sync' }
+  | { t: 'settle' };
+
+// ───────────────────────────── arbitraries ─────────────────────────────
+
+const sideArb = fc.constantFrom<Side>('salesforce', 'mailbox');
+const changeArb: fc.Arbitrary<Change> = fc.oneof(
+  fc.constant<Change>({ f: 'subject' }),
+  fc.record({ f: fc.constant('location' as const), clear: fc.boolean() }),
+  fc.record({ f: fc.constant('description' as const), clear: fc.boolean() }),
+  fc.record({ f: fc.constant('shift' as const), hours: fc.constantFrom(-3, -2, -1, 1, 2, 3) }),
+  fc.record({ f: fc.constant('showAs' as const), value: fc.constantFrom<'free' | 'busy'>('free', 'busy') }),
+  fc.record({ f: fc.constant('reminder' as const), value: fc.constantFrom<number | undefined>(0, 5, 15, 30, undefined) }),
+);
+/**
+ * A create whose response is lost after it took effect ('applied-throw') is left out of the random
+ * property by default: it reliably produces duplicates when the source is edited before the retry
+ * (BUG 1 below, reproduced on its own in the 'known bugs' tests). SYNCLINE_MODEL_AMBIGUOUS_CREATES=1
+ * puts it back.
+ */
+const STRICT = process.env.SYNCLINE_MODEL_STRICT === '1';
+const AMBIGUOUS_CREATES = STRICT || process.env.SYNCLINE_MODEL_AMBIGUOUS_CREATES === '1';
+const writeModes = fc.constantFrom<FailureMode>('throw', 'items', 'applied-throw');
+const createModes = AMBIGUOUS_CREATES ? writeModes : fc.constantFrom<FailureMode>('throw', 'items');
+const failArb: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('salesforce' as const),
+    method: fc.constantFrom<SfMethod>('listOwnedEvents', 'getEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: fc.constant<FailureMode>('throw'),
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('salesforce' as const),
+    method: fc.constant<SfMethod>('deleteEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: writeModes,
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('salesforce' as const),
+    method: fc.constant<SfMethod>('updateEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    // BUG 6: a Salesforce update that took effect but whose response was lost is never re-read.
+    mode: STRICT ? writeModes : fc.constantFrom<FailureMode>('throw', 'items'),
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('salesforce' as const),
+    method: fc.constant<SfMethod>('createEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: createModes,
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('mailbox' as const),
+    method: fc.constantFrom<MbMethod>('eventChanges', 'getEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: fc.constantFrom<FailureMode>('throw', 'expired'),
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('mailbox' as const),
+    method: fc.constant<MbMethod>('deleteEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: writeModes,
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('mailbox' as const),
+    method: fc.constant<MbMethod>('updateEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    // BUG 6b: the echo of a mailbox update whose response was lost reads as a mailbox edit.
+    mode: STRICT ? writeModes : fc.constantFrom<FailureMode>('throw', 'items'),
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('mailbox' as const),
+    method: fc.constant<MbMethod>('createEvents'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: createModes,
+  }),
+);
+const pick = fc.nat({ max: 50 });
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('create' as const),
+      side: sideArb,
+      private: fc.boolean(),
+      selected: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+      lowerCategory: fc.boolean(),
+      day: fc.integer({ min: 1, max: 20 }),
+      hour: fc.integer({ min: 6, max: 18 }),
+      hours: fc.integer({ min: 1, max: 2 }),
+      location: fc.boolean(),
+    }),
+  },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('edit' as const), side: sideArb, pick, changes: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), side: sideArb, pick }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('private' as const), side: sideArb, pick }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('category' as const), pick }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('conflict' as const), pick, change: changeArb, mailboxFirst: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant<Command>({ t: 'restart' }) },
+  { weight: 2, arbitrary: failArb },
+  { weight: 3, arbitrary: fc.constant<Command>({ t: 'sync' }) },
+  { weight: 2, arbitrary: fc.constant<Command>({ t: 'settle' }) },
+);
+const configArb: fc.Arbitrary<Config> = fc.record({
+  direction: fc.constantFrom<Direction>('both', 'both', 'salesforce_to_mailbox', 'mailbox_to_salesforce'),
+  selection: fc.constantFrom<'all' | 'selected'>('all', 'selected'),
+  privateEvents: fc.boolean(),
+  propagateDeletes: fc.boolean(),
+  conflictPolicy: fc.constantFrom<Config['conflictPolicy']>('salesforce_wins', 'mailbox_wins', 'newest_wins'),
+});
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const lidOf = (fields: EventFields): string => (fields.subject ?? '').split(' ')[0] ?? '';
+
+/** The synced fields in comparable form, as JSON per field (undefined when absent). */
+function synced(fields: EventFields): Record<string, string | undefined> {
+  const c = comparableEvent(fields) as Record<EventField, unknown>;
+  const out: Record<string, string | undefined> = {};
+  for (const f of SYNCED_EVENT_FIELDS) out[f] = c[f] === undefined ? undefined : JSON.stringify(c[f]);
+  return out;
+}
+
+function differs(a: Record<string, string | undefined>, b: Record<string, string | undefined>): string[] {
+  return SYNCED_EVENT_FIELDS.filter((f) => a[f] !== b[f]);
+}
+
+const flowsTo = (d: Direction, to: Side) => d === 'both' || (to === 'mailbox' ? d === 'salesforce_to_mailbox' : d === 'mailbox_to_salesforce');
+
+function makeUser(cfg: Config, maxDeleteShare = 1): SyncUser {
+  return {
+    userId: USER_ID,
+    username: 'rep@example.com',
+    email: 'rep@example.com',
+    timeZoneSidKey: ZONE,
+    configuration: {
+      id: 'a00000000000001',
+      name: 'Model',
+      contacts: { enabled: false, direction: 'both', filter: 'owned' },
+      events: {
+        enabled: true,
+        direction: cfg.direction,
+        selection: cfg.selection,
+        category: CATEGORY,
+        series: false,
+        privateEvents: cfg.privateEvents,
+        autoRelate: false,
+        propagateDeletes: cfg.propagateDeletes,
+        windowDaysBack: 30,
+        windowDaysAhead: 60,
+      },
+      conflictPolicy: cfg.conflictPolicy,
+      maxDeleteShare,
+    },
+  };
+}
+
+interface Seen {
+  id: string;
+  lid: string;
+  values: Record<string, string | undefined>;
+  fields: EventFields;
+  inScope: boolean;
+  modifiedAt: string;
+}
+
+type Snapshot = Record<Side, Map<string, Seen>>;
+
+interface Pair {
+  sfId: string;
+  mbId: string;
+  /** What both sides last agreed on, per synced field (the model's own record, not the store's). */
+  agreed: Record<string, string | undefined>;
+  /** What each side held at that settle point (one-way: the receiver may differ from the agreement). */
+  held: Record<Side, Record<string, string | undefined>>;
+}
+
+// ───────────────────────────── the world ─────────────────────────────
+
+/** What the runs exercised, printed with SYNCLINE_MODEL_VERBOSE=1 (to see the test is not vacuous). */
+const stats: Record<string, number> = {};
+const count = (what: string) => {
+  stats[what] = (stats[what] ?? 0) + 1;
+};
+
+class World {
+  readonly clock = new LogicalClock();
+  readonly sf = new FakeSalesforceEvents(this.clock, USER_ID);
+  // BUG 3: the re-create of an unchanged Salesforce event is answered with its old copy; unless strict, the
+  // mailbox only dedupes a transactionId while the first event is untouched (a true retry).
+  readonly mb = new FakeMailboxEvents(this.clock, STRICT ? 'always' : 'while-unmodified');
+  readonly store: MemoryStateStore = createMemoryStore();
+  deps: EventSyncDeps;
+  readonly user: SyncUser;
+  readonly log: string[] = [];
+
+  // model
+  private n = 0;
+  private lids = 0;
+  readonly pairs = new Map<string, Pair>();
+  readonly origin = new Map<string, Side>();
+  readonly everInScope = new Set<string>();
+  /** Lids an event of which left or entered the scope: duplicates after a return are legitimate. */
+  readonly flipTainted = new Set<string>();
+  /** Lids with a delete: a survivor may stay unlinked (delete propagation off, one-way). */
+  readonly deleteTainted = new Set<string>();
+  /** Ids of events the rep created or edited (on a receiving side they may differ from the sender). */
+  readonly repTouched = new Set<string>();
+  // round
+  private syncs = 0;
+  private readonly firstTouch = new Map<string, number>();
+  private readonly flippedThisRound = new Set<string>();
+  /** `${lid}|${side}|${field}` the rep wrote this round. */
+  private readonly repEdited = new Set<string>();
+
+  constructor(readonly cfg: Config) {
+    this.user = makeUser(cfg);
+    this.deps = this.freshDeps();
+    this.sf.events.set('00UANCHOR', {
+      id: '00UANCHOR',
+      version: 'sv0',
+      modifiedAt: this.clock.next(),
+      kind: 'seriesMaster',
+      ownerId: USER_ID,
+      fields: { subject: `${ANCHOR} sf`, start: instant(TODAY + 2 * DAY + 9 * HOUR), end: instant(TODAY + 2 * DAY + 10 * HOUR) },
+    });
+    this.mb.userCreate({ subject: `${ANCHOR} mb`, start: instant(TODAY + 3 * DAY + 9 * HOUR), end: instant(TODAY + 3 * DAY + 10 * HOUR), timeZone: ZONE }, [CATEGORY], 'seriesMaster');
+  }
+
+  private freshDeps(): EventSyncDeps {
+    return { salesforce: this.sf, mailbox: this.mb, store: this.store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+  }
+
+  private inScope(side: Side, id: string): boolean {
+    const e = side === 'salesforce' ? this.sf.events.get(id) : this.mb.events.get(id);
+    if (!e || e.kind !== 'single') return false;
+    if (e.fields.isPrivate === true && !this.cfg.privateEvents) return false;
+    if (side === 'mailbox' && this.cfg.selection === 'selected' && !FakeMailboxEvents.isSelected(this.mb.events.get(id)!, CATEGORY)) return false;
+    return true;
+  }
+
+  snapshot(): Snapshot {
+    const snap: Snapshot = { salesforce: new Map(), mailbox: new Map() };
+    for (const [side, events] of [['salesforce', this.sf.events], ['mailbox', this.mb.events]] as const) {
+      for (const e of events.values()) {
+        snap[side].set(e.id, { id: e.id, lid: lidOf(e.fields), values: synced(e.fields), fields: structuredClone(e.fields), inScope: this.inScope(side, e.id), modifiedAt: e.modifiedAt });
+      }
+    }
+    return snap;
+  }
+
+  private candidates(side: Side): string[] {
+    const events = side === 'salesforce' ? this.sf.events : this.mb.events;
+    return [...events.values()].filter((e) => e.kind === 'single').map((e) => e.id).sort();
+  }
+
+  private touch(lid: string): void {
+    if (!this.firstTouch.has(lid)) this.firstTouch.set(lid, this.syncs);
+  }
+
+  /** No pass ran since the rep first touched this lid in the round: the settle sees all of it at once. */
+  private exact(lid: string): boolean {
+    const t = this.firstTouch.get(lid);
+    return t === undefined || t === this.syncs;
+  }
+
+  private fieldsOf(side: Side, id: string): EventFields {
+    return (side === 'salesforce' ? this.sf.events.get(id)! : this.mb.events.get(id)!).fields;
+  }
+
+  async apply(cmd: Command): Promise<void> {
+    switch (cmd.t) {
+      case 'create': {
+        const lid = `E${++this.lids}`;
+        const start = TODAY + cmd.day * DAY + cmd.hour * HOUR;
+        const fields: EventFields = { subject: lid, start: instant(start), end: instant(start + cmd.hours * HOUR), showAs: 'busy', reminderMinutes: 15 };
+        if (cmd.location) fields.location = `Room ${++this.n}`;
+        if (cmd.private) fields.isPrivate = true;
+        let id: string;
+        if (cmd.side === 'salesforce') id = await this.sf.userCreate(this.store, fields);
+        else id = this.mb.userCreate({ ...fields, timeZone: ZONE }, cmd.selected ? [cmd.lowerCategory ? CATEGORY.toLowerCase() : CATEGORY] : []);
+        this.origin.set(lid, cmd.side);
+        this.repTouched.add(id);
+        this.touch(lid);
+        this.log.push(`create ${cmd.side} ${id} ${lid}${cmd.private ? ' private' : ''}${cmd.side === 'mailbox' && !cmd.selected ? ' unselected' : ''}`);
+        return;
+      }
+      case 'edit': {
+        const ids = this.candidates(cmd.side);
+        if (ids.length === 0) return;
+        const id = ids[cmd.pick % ids.length]!;
+        const current = this.fieldsOf(cmd.side, id);
+        const set: Partial<EventFields> = {};
+        for (const c of cmd.changes) Object.assign(set, this.changeSet(c, current, 1));
+        await this.repEdit(cmd.side, id, set);
+        return;
+      }
+      case 'conflict': {
+        const both = [...new Set(this.candidates('salesforce').map((id) => lidOf(this.fieldsOf('salesforce', id))))]
+          .filter((lid) => this.candidates('mailbox').some((id) => lidOf(this.fieldsOf('mailbox', id)) === lid))
+          .sort();
+        if (both.length === 0) return;
+        const lid = both[cmd.pick % both.length]!;
+        const order: Side[] = cmd.mailboxFirst ? ['mailbox', 'salesforce'] : ['salesforce', 'mailbox'];
+        for (const [i, side] of order.entries()) {
+          const id = this.candidates(side).find((x) => lidOf(this.fieldsOf(side, x)) === lid)!;
+          // Opposite shifts, different texts: the two sides never happen to agree.
+          await this.repEdit(side, id, this.changeSet(cmd.change, this.fieldsOf(side, id), i === 0 ? 1 : -1));
+        }
+        return;
+      }
+      case 'delete': {
+        const ids = this.candidates(cmd.side);
+        if (ids.length === 0) return;
+        const id = ids[cmd.pick % ids.length]!;
+        const lid = lidOf(this.fieldsOf(cmd.side, id));
+        if (cmd.side === 'salesforce') await this.sf.userDelete(this.store, id);
+        else this.mb.userDelete(id);
+        this.deleteTainted.add(lid);
+        this.touch(lid);
+        this.log.push(`delete ${cmd.side} ${id} ${lid}`);
+        return;
+      }
+      case 'private': {
+        const ids = this.candidates(cmd.side);
+        if (ids.length === 0) return;
+        const id = ids[cmd.pick % ids.length]!;
+        const lid = lidOf(this.fieldsOf(cmd.side, id));
+        const set: Partial<EventFields> = { isPrivate: this.fieldsOf(cmd.side, id).isPrivate === true ? undefined : true };
+        if (cmd.side === 'salesforce') await this.sf.userEdit(this.store, id, set);
+        else this.mb.userEdit(id, set);
+        this.repEdited.add(`${lid}|${cmd.side}|isPrivate`); // a flip always changes the value
+        if (!this.cfg.privateEvents) {
+          this.flipTainted.add(lid);
+          this.flippedThisRound.add(lid);
+        }
+        this.repTouched.add(id);
+        this.touch(lid);
+        this.log.push(`private ${cmd.side} ${id} ${lid} → ${set.isPrivate === true}`);
+        return;
+      }
+      case 'category': {
+        const ids = this.candidates('mailbox');
+        if (ids.length === 0) return;
+        const id = ids[cmd.pick % ids.length]!;
+        const e = this.mb.events.get(id)!;
+        const lid = lidOf(e.fields);
+        const selected = FakeMailboxEvents.isSelected(e, CATEGORY);
+        this.mb.userSetCategories(id, selected ? [] : [CATEGORY]);
+        if (this.cfg.selection === 'selected') {
+          this.flipTainted.add(lid);
+          this.flippedThisRound.add(lid);
+        }
+        this.touch(lid);
+        this.log.push(`category mailbox ${id} ${lid} → ${!selected}`);
+        return;
+      }
+      case 'restart':
+        // The engine keeps nothing between passes: a restart is new dependency objects over the same store and sides.
+        this.deps = this.freshDeps();
+        this.log.push('restart');
+        return;
+      case 'fail':
+        (cmd.side === 'salesforce' ? this.sf : this.mb).failures.failNext(cmd.method, cmd.count, cmd.mode);
+        this.log.push(`fail ${cmd.side}.${cmd.method} ×${cmd.count} ${cmd.mode}`);
+        return;
+      case 'sync': {
+        this.syncs++;
+        const r = await this.pass();
+        count(r instanceof Error ? 'syncs that threw' : 'syncs');
+        this.log.push(`sync → ${r instanceof Error ? `threw ${r.message}` : summary(r)}`);
+        return;
+      }
+      case 'settle':
+        await this.settle();
+        return;
+    }
+  }
+
+  private changeSet(c: Change, current: EventFields, sign: 1 | -1): Partial<EventFields> {
+    const lid = lidOf(current);
+    const n = ++this.n;
+    if (c.f === 'subject') return { subject: `${lid} v${n}` };
+    if (c.f === 'location') return { location: c.clear && sign === 1 ? undefined : `Room ${n}` };
+    if (c.f === 'description') return { description: c.clear && sign === 1 ? undefined : `Notes ${n}\nline two` };
+    if (c.f === 'showAs') return { showAs: sign === 1 ? c.value : c.value === 'free' ? 'busy' : 'free' };
+    if (c.f === 'reminder') return { reminderMinutes: sign === 1 ? c.value : (c.value ?? 0) + 45 };
+    return { start: instant(Date.parse(current.start!) + sign * c.hours * HOUR), end: instant(Date.parse(current.end!) + sign * c.hours * HOUR) };
+  }
+
+  private async repEdit(side: Side, id: string, set: Partial<EventFields>): Promise<void> {
+    const lid = lidOf(this.fieldsOf(side, id));
+    const was = synced(this.fieldsOf(side, id));
+    if (side === 'salesforce') await this.sf.userEdit(this.store, id, set);
+    else this.mb.userEdit(id, set);
+    const now = synced(this.fieldsOf(side, id));
+    for (const f of SYNCED_EVENT_FIELDS) if (was[f] !== now[f]) this.repEdited.add(`${lid}|${side}|${f}`);
+    this.repTouched.add(id);
+    this.touch(lid);
+    this.log.push(`edit ${side} ${id} ${lid} ${JSON.stringify(set)}`);
+  }
+
+  private async pass(): Promise<EventSyncOutcome | Error> {
+    for (const side of ['salesforce', 'mailbox'] as const) {
+      for (const id of side === 'salesforce' ? this.sf.events.keys() : this.mb.events.keys()) {
+        if (this.inScope(side, id)) this.everInScope.add(lidOf(this.fieldsOf(side, id)));
+      }
+    }
+    try {
+      return await syncUserEvents(this.deps, this.user);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  async settle(): Promise<void> {
+    this.sf.failures.clear();
+    this.mb.failures.clear();
+    const before = this.snapshot();
+    let quiet = 0;
+    let passes = 0;
+    while (quiet < 2) {
+      if (++passes > MAX_SETTLE_PASSES) assert.fail(`no quiescence after ${MAX_SETTLE_PASSES} passes without injected failures`);
+      const r = await this.pass();
+      count('settle passes');
+      if (r instanceof Error) assert.fail(`a pass threw without any injected failure: ${r.stack ?? r.message}`);
+      assert.equal(r.halted, undefined, `a pass halted: ${JSON.stringify(r.halted)}`);
+      this.log.push(`settle pass → ${summary(r)}`);
+      if (r.writes.mailbox + r.writes.salesforce > 0) count('settle passes with writes');
+      if (r.conflicts > 0) count('settle passes with conflicts');
+      quiet = r.writes.mailbox + r.writes.salesforce === 0 && !r.retrying ? quiet + 1 : 0;
+    }
+    const after = this.snapshot();
+    const links = await this.store.eventLinks(USER_ID);
+    count('settles');
+    this.check(before, after, links);
+    this.remember(after, links);
+    this.firstTouch.clear();
+    this.flippedThisRound.clear();
+    this.repEdited.clear();
+    this.syncs = 0;
+    this.log.push('── settled ──');
+  }
+
+  private byLid(snap: Snapshot, side: Side, lid: string): Seen[] {
+    return [...snap[side].values()].filter((e) => e.lid === lid);
+  }
+
+  private check(before: Snapshot, after: Snapshot, links: Array<{ sfId: string; mbId: string }>): void {
+    const d = this.cfg.direction;
+    const lids = new Set<string>([...after.salesforce.values(), ...after.mailbox.values(), ...before.salesforce.values(), ...before.mailbox.values()].map((e) => e.lid));
+    const linkedSf = new Map(links.map((l) => [l.sfId, l.mbId]));
+    const linkedMb = new Map(links.map((l) => [l.mbId, l.sfId]));
+
+    // Series are out of scope: the anchors are never copied and never touched.
+    for (const side of ['salesforce', 'mailbox'] as const) {
+      assert.equal(this.byLid(after, side, ANCHOR).length, 1, `series anchor copied to or removed from ${side}`);
+    }
+
+    // Links: both events exist, are the same logical event, and (two-way) agree on every synced field.
+    for (const l of links) {
+      const s = after.salesforce.get(l.sfId);
+      const m = after.mailbox.get(l.mbId);
+      assert.ok(s && m, `link ${l.sfId}=${l.mbId} names an event that does not exist`);
+      assert.equal(s.lid, m.lid, `link ${l.sfId}=${l.mbId} joins two different events`);
+      if (d === 'both') assert.deepEqual(differs(s.values, m.values), [], `linked ${s.lid} (${l.sfId}=${l.mbId}) disagrees`);
+      else {
+        // One-way: the receiver mirrors the sender except where the rep edited the receiver itself.
+        const [sender, receiver] = d === 'salesforce_to_mailbox' ? [s, m] : [m, s];
+        if (!this.repTouched.has(receiver.id)) assert.deepEqual(differs(sender.values, receiver.values), [], `one-way copy ${receiver.id} of ${s.lid} differs from its sender`);
+      }
+    }
+    // One-way: the sending side is never written.
+    if (d === 'salesforce_to_mailbox') assert.deepEqual(this.sf.engineWrites, { create: 0, update: 0, delete: 0 }, 'Salesforce written in salesforce_to_mailbox');
+    if (d === 'mailbox_to_salesforce') assert.deepEqual(this.mb.engineWrites, { create: 0, update: 0, delete: 0 }, 'mailbox written in mailbox_to_salesforce');
+
+    // Events out of scope when the settle began are never touched by it.
+    for (const side of ['salesforce', 'mailbox'] as const) {
+      for (const e of before[side].values()) {
+        if (e.inScope) continue;
+        const now = after[side].get(e.id);
+        assert.ok(now, `${side} ${e.id} (${e.lid}) was out of scope and got deleted`);
+        assert.deepEqual(differs(e.values, now.values), [], `${side} ${e.id} (${e.lid}) was out of scope and got written`);
+      }
+    }
+
+    for (const lid of lids) {
+      if (lid === ANCHOR) continue;
+      const home = this.origin.get(lid);
+      assert.ok(home, `an event with an unknown subject appeared: ${lid}`);
+      const away = other(home);
+      // Never in scope where it was made, or the direction does not flow from there: no copy exists.
+      if (!this.everInScope.has(lid) || !flowsTo(d, away)) {
+        assert.equal(this.byLid(after, away, lid).length, 0, `${lid} (from ${home}) was copied to ${away} though ${!flowsTo(d, away) ? 'the direction forbids it' : 'it was never in scope'}`);
+      }
+      // No duplicates: one event per side per logical event, unless it left the scope and came back.
+      if (!this.flipTainted.has(lid)) {
+        for (const side of ['salesforce', 'mailbox'] as const) {
+          const found = this.byLid(after, side, lid);
+          assert.ok(found.length <= 1, `${lid} has ${found.length} events in ${side}: ${found.map((e) => e.id).join(', ')}`);
+        }
+        // Every in-scope event that may flow is linked once the sides are quiet.
+        if (!this.deleteTainted.has(lid)) {
+          for (const side of ['salesforce', 'mailbox'] as const) {
+            if (!flowsTo(d, other(side))) continue;
+            for (const e of this.byLid(after, side, lid)) {
+              if (!e.inScope) continue;
+              const linked = side === 'salesforce' ? linkedSf.has(e.id) : linkedMb.has(e.id);
+              assert.ok(linked, `${side} ${e.id} (${lid}) is in scope but was not synced`);
+            }
+          }
+        }
+      }
+      const pair = this.pairs.get(lid);
+      if (pair) this.checkPair(lid, pair, before, after);
+    }
+  }
+
+  /** A pair agreed at the previous settle point: predict every field from what each side did since. */
+  private checkPair(lid: string, pair: Pair, before: Snapshot, after: Snapshot): void {
+    const d = this.cfg.direction;
+    const exact = this.exact(lid);
+    const sB = before.salesforce.get(pair.sfId);
+    const mB = before.mailbox.get(pair.mbId);
+    const sA = after.salesforce.get(pair.sfId);
+    const mA = after.mailbox.get(pair.mbId);
+    const what = `${lid} (${pair.sfId}=${pair.mbId}, ${exact ? 'exact' : 'loose'})`;
+    // A pass in the round may have seen it leave the scope and unlinked it; what follows is not this pair's business.
+    if (!exact && this.flippedThisRound.has(lid)) return;
+    count(`pairs checked (${exact ? 'exact' : 'loose'})`);
+
+    if (sB && mB && sB.inScope && mB.inScope) {
+      assert.ok(sA && mA, `${what}: an event present on both sides was deleted by the sync`);
+      for (const f of SYNCED_EVENT_FIELDS) {
+        const a = pair.agreed[f];
+        const s = sB.values[f];
+        const m = mB.values[f];
+        // Exact: the settle's first pass compares with the agreement the model holds. Loose: a pass in the
+        // round may have moved that agreement, so what counts is which side the rep wrote the field on.
+        const sc = exact ? s !== a : this.repEdited.has(`${lid}|salesforce|${f}`);
+        const mc = exact ? m !== a : this.repEdited.has(`${lid}|mailbox|${f}`);
+        let options: Array<[string | undefined, string | undefined]>;
+        if (!sc && !mc) options = [[s, m]];
+        // Loose: a rep edit undone before the settle may or may not have been carried over in between.
+        else if (sc && !mc) options = flowsTo(d, 'mailbox') ? [[s, s], ...(!exact && s === pair.held.salesforce[f] && m === pair.held.mailbox[f] ? [[s, m] as [typeof s, typeof m]] : [])] : [[s, m]];
+        else if (!sc && mc) options = flowsTo(d, 'salesforce') ? [[m, m], ...(!exact && s === pair.held.salesforce[f] && m === pair.held.mailbox[f] ? [[s, m] as [typeof s, typeof m]] : [])] : [[s, m]];
+        else if (s === m) options = [[s, s]];
+        // One-way, both changed: the sender wins a conflict; but if a pass in the round already carried the
+        // sender's value over, the receiver's later edit is its own and stays (loose only).
+        else if (d === 'salesforce_to_mailbox') options = exact ? [[s, s]] : [[s, s], [s, m]];
+        else if (d === 'mailbox_to_salesforce') options = exact ? [[m, m]] : [[m, m], [s, m]];
+        else if (!exact) options = [[s, s], [m, m]];
+        else {
+          const policy = this.cfg.conflictPolicy;
+          const mbNewer = Date.parse(mB.modifiedAt) > Date.parse(sB.modifiedAt);
+          const winner = policy === 'mailbox_wins' || (policy === 'newest_wins' && mbNewer) ? m : s;
+          options = [[winner, winner]];
+          count(`exact conflicts (${policy}, ${winner === m ? 'mailbox' : 'salesforce'} won)`);
+        }
+        const got: [string | undefined, string | undefined] = [sA.values[f], mA.values[f]];
+        assert.ok(
+          options.some(([x, y]) => x === got[0] && y === got[1]),
+          `${what}: field ${f}: agreed ${a}, Salesforce had ${s}, mailbox had ${m}; expected (sf, mb) one of ${JSON.stringify(options)}, got ${JSON.stringify(got)}`,
+        );
+      }
+      return;
+    }
+    if (!exact) return;
+    // Exact from here: the settle's first pass saw the whole round.
+    if (!sB && !mB) {
+      assert.equal(this.byLid(after, 'salesforce', lid).length + this.byLid(after, 'mailbox', lid).length, 0, `${what}: deleted on both sides, yet something is left`);
+      return;
+    }
+    // One side gone (deleted) or out of scope; the other present and in scope.
+    const goneSide: Side = !sB || !sB.inScope ? 'salesforce' : 'mailbox';
+    const survivorB = goneSide === 'salesforce' ? mB : sB;
+    const survivorA = goneSide === 'salesforce' ? mA : sA;
+    const leftScope = (goneSide === 'salesforce' ? sB : mB) !== undefined;
+    if (!survivorB || !survivorB.inScope) return; // both out of scope, or one deleted and the other out of scope
+    const changed = differs(survivorB.values, pair.agreed).length > 0;
+    count(`exact one-sided ${leftScope ? 'scope exits' : 'deletes'} (propagate ${this.cfg.propagateDeletes}, survivor ${changed ? 'edited' : 'unedited'})`);
+    const deleteFlows = flowsTo(d, other(goneSide));
+    const recreateFlows = flowsTo(d, goneSide);
+    if (!this.cfg.propagateDeletes) {
+      assert.ok(survivorA, `${what}: deleted in ${goneSide} with delete propagation off, but the ${other(goneSide)} copy is gone`);
+      return;
+    }
+    const survivorSide = other(goneSide);
+    const editedThisRound = SYNCED_EVENT_FIELDS.some((f) => this.repEdited.has(`${lid}|${survivorSide}|${f}`));
+    // BUG 5: the engine decides "edited since the last sync" only on a survivor it read in this pass; an older
+    // receiver-only edit (one-way) on a survivor it did not re-read does not protect it. SYNCLINE_MODEL_STRICT=1 checks it.
+    if (changed && !editedThisRound && !STRICT) return;
+    if (changed && (leftScope || recreateFlows)) {
+      assert.ok(survivorA, `${what}: the ${other(goneSide)} copy was edited since the last sync, yet it was deleted`);
+      if (!leftScope) {
+        const recreated = this.byLid(after, goneSide, lid).filter((e) => e.id !== (goneSide === 'salesforce' ? pair.sfId : pair.mbId));
+        assert.equal(recreated.length, 1, `${what}: the edited ${other(goneSide)} copy was not re-created in ${goneSide}`);
+      }
+      return;
+    }
+    if (deleteFlows) assert.equal(survivorA, undefined, `${what}: ${leftScope ? 'left the scope' : 'deleted'} in ${goneSide}, propagation on, the unedited ${other(goneSide)} copy survived`);
+    else assert.ok(survivorA, `${what}: the direction does not carry deletes to ${other(goneSide)}, yet the copy is gone`);
+  }
+
+  /** The model's new agreement: pairs the sides now hold, with the values both agree on. */
+  private remember(after: Snapshot, links: Array<{ sfId: string; mbId: string }>): void {
+    this.pairs.clear();
+    const d = this.cfg.direction;
+    for (const l of links) {
+      const s = after.salesforce.get(l.sfId)!;
+      const m = after.mailbox.get(l.mbId)!;
+      if (!s.inScope || !m.inScope) continue;
+      if (this.byLid(after, 'salesforce', s.lid).length !== 1 || this.byLid(after, 'mailbox', s.lid).length !== 1) continue;
+      // Two-way: they agree (checked). One-way: a difference is the receiver's own edit, so the sender holds the agreement.
+      this.pairs.set(s.lid, {
+        sfId: l.sfId,
+        mbId: l.mbId,
+        agreed: { ...(d === 'mailbox_to_salesforce' ? m.values : s.values) },
+        held: { salesforce: { ...s.values }, mailbox: { ...m.values } },
+      });
+    }
+  }
+
+  describe(): string {
+    return this.log.join('\n');
+  }
+}
+
+function summary(r: EventSyncOutcome): string {
+  return `writes sf=${r.writes.salesforce} mb=${r.writes.mailbox} failures=${r.failures} conflicts=${r.conflicts} linked=${r.linked}${r.retrying ? ' retrying' : ''}${r.full ? ' full' : ''}`;
+}
+
+async function play(cfg: Config, commands: Command[]): Promise<World> {
+  const world = new World(cfg);
+  try {
+    for (const cmd of commands) await world.apply(cmd);
+    await world.settle();
+  } catch (err) {
+    if (err instanceof Error && VERBOSE) throw new Error(`${err.message}\n── config ${JSON.stringify(cfg)}\n── trace\n${world.describe()}`, { cause: err });
+    throw err;
+  }
+  return world;
+}
+
+function params<T>(): fc.Parameters<T> {
+  return { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), ...(PATH ? { path: PATH } : {}), endOnFailure: false, includeErrorInReport: true };
+}
+
+// ───────────────────────────── properties ─────────────────────────────
+
+describe('events pass against a model', () => {
+  it(`random edits, deletes, flips, restarts and failures on both sides converge as the configuration says (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(configArb, fc.array(commandArb, { minLength: 10, maxLength: 60, size: 'max' }), async (cfg, commands) => {
+        await play(cfg, commands);
+      }),
+      params(),
+    );
+    if (VERBOSE) console.log(JSON.stringify(stats, null, 1));
+  });
+
+  it('the safety valve stops a mass delete instead of propagating it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 8, max: 20 }), fc.double({ min: 0.1, max: 0.5, noNaN: true }), async (count, share) => {
+        const cfg: Config = { direction: 'both', selection: 'all', privateEvents: true, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
+        const sf = new FakeSalesforceEvents(new LogicalClock(), USER_ID);
+        const mb = new FakeMailboxEvents(new LogicalClock());
+        const store = createMemoryStore();
+        const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+        const user = makeUser(cfg, share);
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const start = TODAY + (1 + i) * DAY + 9 * HOUR;
+          ids.push(await sf.userCreate(store, { subject: `E${i}`, start: instant(start), end: instant(start + HOUR) }));
+        }
+        await syncUserEvents(deps, user);
+        assert.equal(mb.events.size, count);
+        // Delete more than the share allows (and more than the small-number floor), but not all of them.
+        const limit = Math.max(5, Math.floor(share * count));
+        const doomed = ids.slice(0, Math.min(count - 1, limit + 1));
+        for (const id of doomed) await sf.userDelete(store, id);
+        const outcome = await syncUserEvents(deps, user);
+        assert.equal(outcome.halted?.reason, 'mass_delete_mailbox');
+        assert.equal(mb.events.size, count, 'nothing deleted in the mailbox');
+        assert.equal((await store.eventLinks(USER_ID)).length, count, 'links kept');
+        // Still halted on the next pass: the valve does not let it through by retrying.
+        assert.equal((await syncUserEvents(deps, user)).halted?.reason, 'mass_delete_mailbox');
+        assert.equal(mb.events.size, count);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+// ───────────────────────────── known bugs, on their own ─────────────────────────────
+// Deterministic reproductions of what the model found. They fail today; they are marked `todo` so
+// they show in every run without failing `npm test` while companion/src is being worked on.
+// Remove the `todo` once the engine is fixed.
+
+interface Rig {
+  sf: FakeSalesforceEvents;
+  mb: FakeMailboxEvents;
+  store: MemoryStateStore;
+  sync: () => Promise<EventSyncOutcome>;
+}
+
+function rig(cfg: Config): Rig {
+  const clock = new LogicalClock();
+  const sf = new FakeSalesforceEvents(clock, USER_ID);
+  const mb = new FakeMailboxEvents(clock);
+  const store = createMemoryStore();
+  const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+  const user = makeUser(cfg);
+  return { sf, mb, store, sync: () => syncUserEvents(deps, user) };
+}
+
+const meeting = (subject: string): EventFields => ({ subject, start: instant(TODAY + 2 * DAY + 9 * HOUR), end: instant(TODAY + 2 * DAY + 10 * HOUR), showAs: 'busy' });
+const twoWay: Config = { direction: 'both', selection: 'all', privateEvents: false, propagateDeletes: false, conflictPolicy: 'salesforce_wins' };
+const subjects = (events: Map<string, { fields: EventFields }>) => [...events.values()].map((e) => e.fields.subject ?? '').sort();
+
+describe('known bugs found by the model (todo until fixed)', () => {
+  it(
+    'BUG 1a: a Salesforce create whose response was lost, then an edit of the source before the retry, duplicates the event on both sides',
+    { todo: 'BUG 1: an orphan of an ambiguous create is only adopted if subject, start and end still match' },
+    async () => {
+      const r = rig(twoWay);
+      const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, []);
+      r.sf.failures.failNext('createEvents', 1, 'applied-throw'); // created in Salesforce, but the companion never hears so
+      await r.sync();
+      r.mb.userEdit(m, { subject: 'Budget 2027' }); // the rep renames it before the retry
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual(subjects(r.sf.events), ['Budget 2027'], 'one Salesforce event');
+      assert.deepEqual(subjects(r.mb.events), ['Budget 2027'], 'one mailbox event');
+    },
+  );
+
+  it(
+    'BUG 1b: a mailbox create whose response was lost, then an edit in Salesforce before the retry, duplicates the event on both sides',
+    { todo: 'BUG 1: the transactionId changes with the Salesforce version, and the relisted orphan no longer matches' },
+    async () => {
+      const r = rig(twoWay);
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      r.mb.failures.failNext('createEvents', 1, 'applied-throw');
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { subject: 'Budget 2027' });
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual(subjects(r.sf.events), ['Budget 2027'], 'one Salesforce event');
+      assert.deepEqual(subjects(r.mb.events), ['Budget 2027'], 'one mailbox event');
+    },
+  );
+
+  it(
+    'BUG 3: re-creating an unchanged Salesforce event reuses its first transactionId, links it to the copy that left the scope, and then writes into that copy',
+    { todo: 'BUG 3: transactionId syncline-<sfId>-<sfVersion> is not new for a re-create when the Salesforce event did not change' },
+    async () => {
+      const r = rig(twoWay); // private events off, delete propagation off
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userEdit(m!, { isPrivate: true }); // the rep takes their copy out of the sync
+      await r.sync(); // unlinked; Salesforce's event is left alone
+      assert.deepEqual(await r.store.eventLinks(USER_ID), []);
+      r.mb.failures.failNext('eventChanges', 1, 'expired'); // any full listing (e.g. the daily window move)
+      await r.sync();
+      // The Salesforce event, unlinked and in scope, is "new": its create carries the same transactionId as the
+      // first one, so the mailbox answers with the private copy, and the engine links to it.
+      const linkedToPrivate = (await r.store.eventLinks(USER_ID)).some((l) => l.mbId === m);
+      await r.sf.userEdit(r.store, s, { subject: 'Budget 2027' });
+      await r.sync();
+      assert.equal(r.mb.events.get(m!)?.fields.subject, 'Budget', 'the private copy the rep took out of the sync was written');
+      assert.equal(linkedToPrivate, false, 'linked to an event out of scope');
+    },
+  );
+
+  it(
+    'BUG 3b: the same transactionId reuse can link two Salesforce events to one mailbox event; the store refuses the save, the pass throws after writing, and duplicates remain',
+    { todo: 'BUG 3: transactionId reuse on re-create; here the pass throws and leaves an unlinked copy behind' },
+    async () => {
+      const r = rig(twoWay); // private events off, delete propagation off
+      await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userEdit(m!, { isPrivate: true });
+      await r.sync(); // left the scope: unlinked
+      r.mb.userEdit(m!, { isPrivate: undefined, subject: 'Budget (moved)' }); // back in scope, renamed: no longer pairs by subject
+      r.mb.failures.failNext('eventChanges', 1, 'expired'); // any full listing (e.g. the daily window move)
+      const errors: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        try {
+          await r.sync();
+        } catch (err) {
+          errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+      // Today: the first pass throws after its writes; the Salesforce copy it made is never linked, the next pass
+      // makes another: Salesforce ends with 'Budget', 'Budget (moved)', 'Budget (moved)'.
+      assert.deepEqual(errors, [], 'passes threw');
+      assert.equal(subjects(r.sf.events).filter((x) => x === 'Budget (moved)').length, 1, 'duplicates left in Salesforce');
+    },
+  );
+
+  it(
+    'BUG 4 (to confirm against the intended behaviour): with delete propagation off, a copy the rep deleted comes back at the next full listing',
+    { todo: 'BUG 4: "a delete only unlinks the pair", but the unlinked survivor is then an ordinary new event and is copied again' },
+    async () => {
+      const r = rig(twoWay); // delete propagation off
+      await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userDelete(m!);
+      await r.sync(); // unlinked, the Salesforce event stays: as configured
+      assert.equal(r.mb.events.size, 0);
+      r.mb.failures.failNext('eventChanges', 1, 'expired'); // any full listing (e.g. the daily window move)
+      await r.sync();
+      assert.equal(r.mb.events.size, 0, 'the event the rep deleted from the calendar is back');
+    },
+  );
+
+  it(
+    'BUG 5: whether a scope exit deletes the edited copy depends on whether the engine happened to re-read that copy',
+    { todo: 'BUG 5: planOneGone treats a survivor it did not read this pass as unedited' },
+    async () => {
+      const cfg: Config = { direction: 'mailbox_to_salesforce', selection: 'selected', privateEvents: false, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
+      const outcome = async (syncBetween: boolean) => {
+        const r = rig(cfg);
+        const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, [CATEGORY]);
+        await r.sync();
+        const [s] = [...r.sf.events.keys()];
+        await r.sf.userEdit(r.store, s!, { location: 'Room 9' }); // the rep's own note on the Salesforce copy (one-way: stays)
+        if (syncBetween) await r.sync();
+        r.mb.userSetCategories(m, []); // the rep takes the meeting out of the sync
+        await r.sync();
+        return r.sf.events.has(s!);
+      };
+      assert.equal(await outcome(false), true, 'edited copy kept when it is read in the same pass');
+      assert.equal(await outcome(true), true, 'edited copy kept when an earlier pass had already read it');
+    },
+  );
+
+  it(
+    'BUG 6: a Salesforce update that took effect but whose response was lost is never re-read; if the source is reverted before the retry, Salesforce keeps the stale value',
+    { todo: 'BUG 6: a failed write to Salesforce does not make the next pass re-read the target record' },
+    async () => {
+      const r = rig(twoWay);
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userEdit(m!, { location: 'Room 1' });
+      r.sf.failures.failNext('updateEvents', 1, 'applied-throw'); // written, but the response is lost (timeout)
+      await r.sync();
+      r.mb.userEdit(m!, { location: undefined }); // the rep takes it back before the retry
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.equal(r.sf.events.get(s)?.fields.location, undefined, 'Salesforce still shows the location the rep removed; the pair looks in step to the engine');
+    },
+  );
+
+  it(
+    'BUG 6b: the mailbox side of it: the echo of a lost-response update overrides the rep\'s later revert in Salesforce',
+    { todo: 'BUG 6: a write whose response was lost is taken as not done; its echo then reads as the other side\'s edit' },
+    async () => {
+      const r = rig(twoWay);
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      await r.sf.userEdit(r.store, s, { location: 'Room 1' });
+      r.mb.failures.failNext('updateEvents', 1, 'applied-throw');
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { location: undefined }); // the rep takes it back before the retry
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual([r.sf.events.get(s)?.fields.location, r.mb.events.get(m!)?.fields.location], [undefined, undefined], 'the removed location came back');
+    },
+  );
+
+  it(
+    'BUG 2a: a mailbox event that loses and regains the category is created in Salesforce a second time',
+    { todo: 'BUG 2: on its return to scope the event only pairs if the other side happens to be listed in the same pass' },
+    async () => {
+      const r = rig({ ...twoWay, selection: 'selected' });
+      const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, [CATEGORY]);
+      await r.sync();
+      assert.equal(r.sf.events.size, 1);
+      r.mb.userSetCategories(m, []);
+      await r.sync(); // left the scope: unlinked, the Salesforce copy stays (delete propagation off)
+      r.mb.userSetCategories(m, [CATEGORY]);
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual(subjects(r.sf.events), ['Budget'], 'it should pair again with its Salesforce copy (same subject, start, end)');
+    },
+  );
+
+  it(
+    'BUG 2b: a Salesforce event made private and public again is created in the mailbox a second time',
+    { todo: 'BUG 2: on its return to scope the event only pairs if the other side happens to be listed in the same pass' },
+    async () => {
+      const r = rig(twoWay);
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      assert.equal(r.mb.events.size, 1);
+      await r.sf.userEdit(r.store, s, { isPrivate: true });
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { isPrivate: undefined });
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual(subjects(r.mb.events), ['Budget'], 'it should pair again with its mailbox copy (same subject, start, end)');
+    },
+  );
+});
