@@ -39,13 +39,13 @@
  *
  * Known engine bugs the model found are reproduced on their own at the end of this file (marked
  * todo). The random property steers around them so it keeps finding new ones: it injects no
- * ambiguous creates (BUG 1) nor updates whose response is lost after they took effect (BUG 6),
- * lets the fake mailbox dedupe a transactionId only while the first event is untouched (BUG 3),
+ * write whose response is lost after it took effect (BUG 1, 6, 8), lets the fake mailbox dedupe a transactionId only while the first event is untouched (BUG 3),
  * and does not predict a one-sided delete whose survivor differs only by an older one-way edit
- * (BUG 5). Duplicates after an event leaves the scope and comes back
+ * (BUG 5) nor, one-way, a pair formed again by matching after a scope exit (BUG 7), and stops
+ * checking a pair once a same-field conflict met an injected update failure (BUG 9). Duplicates after an event leaves the scope and comes back
  * (BUG 2) and survivors of an unpropagated delete being copied again (BUG 4) are tolerated by the
  * checks themselves. SYNCLINE_MODEL_STRICT=1 turns the steerings off (expect failures until
- * BUG 1, 3, 5 and 6 are fixed).
+ * BUG 1, 3, 5, 6, 7, 8 and 9 are fixed).
  *
  * Runs: SYNCLINE_MODEL_RUNS=<n> (default below: about 6 s on two cores; 3000 runs take about 18 s).
  * A failure prints fast-check's seed and path; replay exactly that case with
@@ -127,16 +127,14 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ f: fc.constant('showAs' as const), value: fc.constantFrom<'free' | 'busy'>('free', 'busy') }),
   fc.record({ f: fc.constant('reminder' as const), value: fc.constantFrom<number | undefined>(0, 5, 15, 30, undefined) }),
 );
-/**
- * A create whose response is lost after it took effect ('applied-throw') is left out of the random
- * property by default: it reliably produces duplicates when the source is edited before the retry
- * (BUG 1 below, reproduced on its own in the 'known bugs' tests). SYNCLINE_MODEL_AMBIGUOUS_CREATES=1
- * puts it back.
- */
 const STRICT = process.env.SYNCLINE_MODEL_STRICT === '1';
-const AMBIGUOUS_CREATES = STRICT || process.env.SYNCLINE_MODEL_AMBIGUOUS_CREATES === '1';
-const writeModes = fc.constantFrom<FailureMode>('throw', 'items', 'applied-throw');
-const createModes = AMBIGUOUS_CREATES ? writeModes : fc.constantFrom<FailureMode>('throw', 'items');
+/**
+ * A write whose response is lost after it took effect ('applied-throw') is left out of the random
+ * property by default: every kind of it leads to a known bug (creates: BUG 1; updates: BUG 6;
+ * deletes: BUG 8), reproduced on their own at the end of this file. SYNCLINE_MODEL_STRICT=1 puts
+ * it back.
+ */
+const writeModes = STRICT ? fc.constantFrom<FailureMode>('throw', 'items', 'applied-throw') : fc.constantFrom<FailureMode>('throw', 'items');
 const failArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     t: fc.constant('fail' as const),
@@ -148,24 +146,9 @@ const failArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     t: fc.constant('fail' as const),
     side: fc.constant('salesforce' as const),
-    method: fc.constant<SfMethod>('deleteEvents'),
+    method: fc.constantFrom<SfMethod>('createEvents', 'updateEvents', 'deleteEvents'),
     count: fc.integer({ min: 1, max: 2 }),
     mode: writeModes,
-  }),
-  fc.record({
-    t: fc.constant('fail' as const),
-    side: fc.constant('salesforce' as const),
-    method: fc.constant<SfMethod>('updateEvents'),
-    count: fc.integer({ min: 1, max: 2 }),
-    // BUG 6: a Salesforce update that took effect but whose response was lost is never re-read.
-    mode: STRICT ? writeModes : fc.constantFrom<FailureMode>('throw', 'items'),
-  }),
-  fc.record({
-    t: fc.constant('fail' as const),
-    side: fc.constant('salesforce' as const),
-    method: fc.constant<SfMethod>('createEvents'),
-    count: fc.integer({ min: 1, max: 2 }),
-    mode: createModes,
   }),
   fc.record({
     t: fc.constant('fail' as const),
@@ -177,24 +160,9 @@ const failArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     t: fc.constant('fail' as const),
     side: fc.constant('mailbox' as const),
-    method: fc.constant<MbMethod>('deleteEvents'),
+    method: fc.constantFrom<MbMethod>('createEvents', 'updateEvents', 'deleteEvents'),
     count: fc.integer({ min: 1, max: 2 }),
     mode: writeModes,
-  }),
-  fc.record({
-    t: fc.constant('fail' as const),
-    side: fc.constant('mailbox' as const),
-    method: fc.constant<MbMethod>('updateEvents'),
-    count: fc.integer({ min: 1, max: 2 }),
-    // BUG 6b: the echo of a mailbox update whose response was lost reads as a mailbox edit.
-    mode: STRICT ? writeModes : fc.constantFrom<FailureMode>('throw', 'items'),
-  }),
-  fc.record({
-    t: fc.constant('fail' as const),
-    side: fc.constant('mailbox' as const),
-    method: fc.constant<MbMethod>('createEvents'),
-    count: fc.integer({ min: 1, max: 2 }),
-    mode: createModes,
   }),
 );
 const pick = fc.nat({ max: 50 });
@@ -335,6 +303,9 @@ class World {
   private readonly flippedThisRound = new Set<string>();
   /** `${lid}|${side}|${field}` the rep wrote this round. */
   private readonly repEdited = new Set<string>();
+  private updateFailureThisRound = false;
+  /** BUG 9: lids whose pair may stay out of step after a conflict whose resolution failed to write. */
+  readonly conflictWriteTainted = new Set<string>();
 
   constructor(readonly cfg: Config) {
     this.user = makeUser(cfg);
@@ -485,6 +456,7 @@ class World {
         return;
       case 'fail':
         (cmd.side === 'salesforce' ? this.sf : this.mb).failures.failNext(cmd.method, cmd.count, cmd.mode);
+        if (cmd.method === 'updateEvents') this.updateFailureThisRound = true;
         this.log.push(`fail ${cmd.side}.${cmd.method} ×${cmd.count} ${cmd.mode}`);
         return;
       case 'sync': {
@@ -539,6 +511,14 @@ class World {
   async settle(): Promise<void> {
     this.sf.failures.clear();
     this.mb.failures.clear();
+    const newlyTainted = new Set<string>();
+    if (this.updateFailureThisRound && !STRICT) {
+      for (const key of this.repEdited) {
+        const [lid, side, f] = key.split('|') as [string, Side, string];
+        if (side === 'salesforce' && this.repEdited.has(`${lid}|mailbox|${f}`)) newlyTainted.add(lid);
+      }
+    }
+    for (const lid of newlyTainted) this.conflictWriteTainted.add(lid);
     const before = this.snapshot();
     let quiet = 0;
     let passes = 0;
@@ -556,11 +536,12 @@ class World {
     const after = this.snapshot();
     const links = await this.store.eventLinks(USER_ID);
     count('settles');
-    this.check(before, after, links);
+    this.check(before, after, links, newlyTainted);
     this.remember(after, links);
     this.firstTouch.clear();
     this.flippedThisRound.clear();
     this.repEdited.clear();
+    this.updateFailureThisRound = false;
     this.syncs = 0;
     this.log.push('── settled ──');
   }
@@ -569,7 +550,7 @@ class World {
     return [...snap[side].values()].filter((e) => e.lid === lid);
   }
 
-  private check(before: Snapshot, after: Snapshot, links: Array<{ sfId: string; mbId: string }>): void {
+  private check(before: Snapshot, after: Snapshot, links: Array<{ sfId: string; mbId: string }>, newlyTainted: Set<string>): void {
     const d = this.cfg.direction;
     const lids = new Set<string>([...after.salesforce.values(), ...after.mailbox.values(), ...before.salesforce.values(), ...before.mailbox.values()].map((e) => e.lid));
     const linkedSf = new Map(links.map((l) => [l.sfId, l.mbId]));
@@ -586,6 +567,8 @@ class World {
       const m = after.mailbox.get(l.mbId);
       assert.ok(s && m, `link ${l.sfId}=${l.mbId} names an event that does not exist`);
       assert.equal(s.lid, m.lid, `link ${l.sfId}=${l.mbId} joins two different events`);
+      // BUG 9: after a conflict whose resolution failed to write, a pair can stay out of step until a full listing.
+      if (!STRICT && this.conflictWriteTainted.has(s.lid)) continue;
       if (d === 'both') assert.deepEqual(differs(s.values, m.values), [], `linked ${s.lid} (${l.sfId}=${l.mbId}) disagrees`);
       else {
         // One-way: the receiver mirrors the sender except where the rep edited the receiver itself.
@@ -635,7 +618,7 @@ class World {
         }
       }
       const pair = this.pairs.get(lid);
-      if (pair) this.checkPair(lid, pair, before, after);
+      if (pair && !newlyTainted.has(lid)) this.checkPair(lid, pair, before, after);
     }
   }
 
@@ -734,6 +717,10 @@ class World {
       const m = after.mailbox.get(l.mbId)!;
       if (!s.inScope || !m.inScope) continue;
       if (this.byLid(after, 'salesforce', s.lid).length !== 1 || this.byLid(after, 'mailbox', s.lid).length !== 1) continue;
+      // BUG 7: one-way, a pair made by matching (here: after a return to scope) leaves the fields the sender
+      // lacks un-agreed, and the next pass overwrites the receiver's value there; the model would expect it kept.
+      if (!STRICT && d !== 'both' && this.flipTainted.has(s.lid)) continue;
+      if (!STRICT && this.conflictWriteTainted.has(s.lid)) continue; // BUG 9
       // Two-way: they agree (checked). One-way: a difference is the receiver's own edit, so the sender holds the agreement.
       this.pairs.set(s.lid, {
         sfId: l.sfId,
@@ -991,6 +978,98 @@ describe('known bugs found by the model (todo until fixed)', () => {
       await r.sf.userEdit(r.store, s, { location: undefined }); // the rep takes it back before the retry
       for (let i = 0; i < 3; i++) await r.sync();
       assert.deepEqual([r.sf.events.get(s)?.fields.location, r.mb.events.get(m!)?.fields.location], [undefined, undefined], 'the removed location came back');
+    },
+  );
+
+  it(
+    'BUG 7: one-way, after two existing events are paired by matching, the receiver\'s value for a field the sender lacks is wiped by the next unrelated sender edit',
+    { todo: 'BUG 7: planPaired leaves such a field un-agreed, and planLinked then counts it as changed on both sides' },
+    async () => {
+      const r = rig({ ...twoWay, direction: 'mailbox_to_salesforce' });
+      // The same meeting on both sides before the first sync; only Salesforce has a location.
+      const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, []);
+      const s = await r.sf.userCreate(r.store, { ...meeting('Budget'), location: 'Room 9' });
+      await r.sync();
+      assert.equal((await r.store.eventLinks(USER_ID)).length, 1, 'paired by subject, start and end');
+      assert.equal(r.sf.events.get(s)?.fields.location, 'Room 9', 'the receiver keeps its location at pairing');
+      r.mb.userEdit(m, { description: 'Agenda' }); // the sender changes something else
+      await r.sync();
+      // README: "an edit on the receiving side is left alone until the sending side changes that same field".
+      assert.equal(r.sf.events.get(s)?.fields.location, 'Room 9', 'the location the sender never had or changed was removed');
+    },
+  );
+
+  it(
+    'BUG 8a: a Salesforce delete whose response was lost keeps the link to the deleted event; the rep\'s re-tagged meeting is then deleted from the calendar',
+    { todo: 'BUG 8: a failed delete keeps the link, and nothing re-reads the target to see it is gone' },
+    async () => {
+      const r = rig({ ...twoWay, selection: 'selected', propagateDeletes: true });
+      await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userSetCategories(m!, []); // out of the sync: its Salesforce copy is deleted (propagation on) …
+      r.sf.failures.failNext('deleteEvents', 1, 'applied-throw'); // … but the response is lost
+      await r.sync();
+      r.mb.userSetCategories(m!, [CATEGORY]); // the rep puts it back
+      await r.sync();
+      r.mb.failures.failNext('eventChanges', 1, 'expired'); // any full listing (e.g. the daily window move)
+      for (let i = 0; i < 2; i++) await r.sync();
+      assert.ok(r.mb.events.has(m!), 'the meeting the rep re-tagged was deleted from the calendar');
+      assert.equal(r.sf.events.size, 1, 'it is in Salesforce again');
+    },
+  );
+
+  it(
+    'BUG 8b: a mailbox delete whose response was lost is later taken for the rep\'s delete, and propagated to the Salesforce event',
+    { todo: 'BUG 8: the echo of a delete the companion made reads as a delete by the rep' },
+    async () => {
+      const r = rig({ ...twoWay, propagateDeletes: true }); // private events off
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { isPrivate: true }); // out of the sync: its mailbox copy is deleted …
+      r.mb.failures.failNext('deleteEvents', 1, 'applied-throw'); // … but the response is lost
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { isPrivate: undefined }); // the rep makes it public again
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.ok(r.sf.events.has(s), 'the Salesforce event was deleted');
+      assert.equal(r.mb.events.size, 1, 'it is in the mailbox again');
+    },
+  );
+
+  it(
+    'BUG 9: when the write of a conflict\'s resolution fails and the winner then takes its edit back, the loser\'s edit is never synced (until a full listing)',
+    { todo: 'BUG 9: the pending id of the losing Salesforce event is cleared although the pass did not settle the pair' },
+    async () => {
+      const r = rig({ ...twoWay, conflictPolicy: 'mailbox_wins' });
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      await r.sf.userEdit(r.store, s, { description: 'Agenda A' });
+      r.mb.userEdit(m!, { description: 'Agenda B' }); // a conflict; the mailbox wins …
+      r.sf.failures.failNext('updateEvents', 1, 'throw'); // … but writing it to Salesforce fails
+      await r.sync();
+      r.mb.userEdit(m!, { description: undefined }); // the rep takes the mailbox edit back
+      for (let i = 0; i < 3; i++) await r.sync();
+      // Salesforce's edit is now the only change since the last agreement: it should reach the mailbox.
+      assert.deepEqual([r.sf.events.get(s)?.fields.description, r.mb.events.get(m!)?.fields.description], ['Agenda A', 'Agenda A'], 'the pair stays out of step');
+    },
+  );
+
+  it(
+    'BUG 9b: the mirror case: the mailbox loses, the write to the mailbox fails, Salesforce takes its edit back',
+    { todo: 'BUG 9: the mailbox delta cursor moves past the losing mailbox edit although the pass did not settle the pair' },
+    async () => {
+      const r = rig({ ...twoWay, conflictPolicy: 'salesforce_wins' });
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      await r.sf.userEdit(r.store, s, { description: 'Agenda A' });
+      r.mb.userEdit(m!, { description: 'Agenda B' }); // a conflict; Salesforce wins …
+      r.mb.failures.failNext('updateEvents', 1, 'throw'); // … but writing it to the mailbox fails
+      await r.sync();
+      await r.sf.userEdit(r.store, s, { description: undefined }); // the rep takes the Salesforce edit back
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual([r.sf.events.get(s)?.fields.description, r.mb.events.get(m!)?.fields.description], ['Agenda B', 'Agenda B'], 'the pair stays out of step');
     },
   );
 
