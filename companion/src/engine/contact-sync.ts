@@ -3,7 +3,7 @@
  * cursors. Per-item failures never stop the pass; cursors only move past what was applied, so a
  * crash or a retryable failure means the next pass re-reads and re-applies (idempotently).
  */
-import type { ContactField, ContactFields, MappingWarning } from '../core/contact.ts';
+import type { ContactField, ContactFields } from '../core/contact.ts';
 import { planContacts, type SideSnapshot } from '../core/contact-plan.ts';
 import { hashContactFields } from '../core/hash.ts';
 import { CursorExpiredError, type MailboxContactsPort } from '../ports/mailbox.ts';
@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { cursorNames } from './cursors.ts';
 import { collectWrites, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
+import { newestRow, warningRows } from './item-rows.ts';
 
 export interface ContactSyncDeps {
   salesforce: SalesforcePort;
@@ -131,7 +132,7 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   const direction = user.configuration.contacts.direction;
   // The newest error still standing, not just this pass's: a quiet pass must not hide an unfixed contact.
   const standing = allErrors.filter((e) => e.code !== 'unresolved');
-  const lastFailure = standing.reduce<ItemErrorRow | undefined>((a, e) => (!a || e.at >= a.at ? e : a), undefined);
+  const lastFailure = newestRow(standing);
   await saveStatus(deps, userId, previous, {
     state: retryMailbox || retrySalesforceIds.size > 0 ? 'error' : 'idle',
     lastSyncToMailbox: direction !== 'mailbox_to_salesforce' ? now : previous?.lastSyncToMailbox,
@@ -186,10 +187,6 @@ function contactWriters(deps: ContactSyncDeps, user: SyncUser, folderId: string)
       create: (ws) => deps.salesforce.createContacts(user.userId, ws.map((w) => ({ ownerId: user.userId, data: w.op.data }))),
     },
   };
-}
-
-function warningRows(userId: string, side: Target, itemId: string, warnings: MappingWarning[], at: string): ItemErrorRow[] {
-  return warnings.map((w) => ({ userId, side, itemId, code: w.code, message: w.message, fields: [w.field], at }));
 }
 
 async function saveStatus(

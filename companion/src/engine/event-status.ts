@@ -5,6 +5,7 @@
  */
 import type { UserStatusRow } from '../ports/state.ts';
 import type { EventSyncOutcome } from './event-sync.ts';
+import { newestRow } from './item-rows.ts';
 
 const SEVERITY: Record<UserStatusRow['state'], number> = { initial_sync: 0, syncing: 0, idle: 0, error: 1, stopped: 2 };
 
@@ -19,7 +20,7 @@ export function withEventStatus(
   now: string,
 ): UserStatusRow {
   const base: UserStatusRow = previous ?? { userId: outcome.userId, state: 'idle', contactsLinked: 0, contactsFailed: 0, updatedAt: now };
-  const newest = outcome.standing.reduce<(typeof outcome.standing)[number] | undefined>((a, e) => (!a || e.at >= a.at ? e : a), undefined);
+  const newest = newestRow(outcome.standing);
   const events: Pick<UserStatusRow, 'state' | 'lastErrorCode' | 'lastError'> = outcome.halted
     ? { state: 'stopped', lastErrorCode: outcome.halted.reason, lastError: outcome.halted.message }
     : { state: outcome.retrying ? 'error' : 'idle', lastErrorCode: newest?.code, lastError: newest?.message };

@@ -15,7 +15,8 @@ import type { ItemErrorRow, StateStore } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { cursorNames } from './cursors.ts';
-import { collectWrites, conflictRows, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
+import { collectWrites, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
+import { conflictRows, warningRows } from './item-rows.ts';
 
 export interface EventSyncDeps {
   salesforce: SalesforcePort;
@@ -99,8 +100,8 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   // Anything that changes which events are in scope forces a full listing of both sides.
   const scopeKey = JSON.stringify([window.start, window.end, cfg.selection, cfg.category.toLowerCase(), cfg.privateEvents, cfg.series, cfg.direction, zone]);
   const links = await store.eventLinks(userId);
-  const linkedSf = new Map(links.map((l) => [l.sfId, l]));
-  const linkedMb = new Map(links.map((l) => [l.mbId, l]));
+  const linkedSf = new Set(links.map((l) => l.sfId));
+  const linkedMb = new Set(links.map((l) => l.mbId));
 
   // ── mailbox side ──
   const deltaName = cursorNames.mailboxEventsDelta(userId);
@@ -123,7 +124,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     else mbRemoved.add(change.id);
   }
   const mbIds = new Set(mbListed.map((i) => i.id));
-  const mbToConfirm = [...linkedMb.keys()].filter((id) => !mbIds.has(id) && (mailboxFull || mbRemoved.has(id)));
+  const mbToConfirm = [...linkedMb].filter((id) => !mbIds.has(id) && (mailboxFull || mbRemoved.has(id)));
   const mbFound = mbToConfirm.length > 0 ? await deps.mailbox.getEvents(user.email, mbToConfirm, opts) : [];
   const mbFoundIds = new Set(mbFound.map((i) => i.id));
   const mailbox: EventSideInput = {
@@ -145,7 +146,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   if (salesforceFull) {
     sfListed = (await deps.salesforce.listOwnedEvents(userId, window, zone)).filter(owned);
     const listedIds = new Set(sfListed.map((e) => e.id));
-    sfToConfirm = [...linkedSf.keys()].filter((id) => !listedIds.has(id));
+    sfToConfirm = [...linkedSf].filter((id) => !listedIds.has(id));
   } else {
     sfListed = [];
     sfToConfirm = pendingIds;
@@ -290,10 +291,6 @@ function eventWriters(deps: EventSyncDeps, user: SyncUser, zone: string, opts: M
       create: (ws) => deps.salesforce.createEvents(user.userId, ws.map((w) => ({ ownerId: user.userId, data: w.op.data })), zone),
     },
   };
-}
-
-function warningRows(userId: string, side: Target, itemId: string, warnings: MappingWarning[], at: string): ItemErrorRow[] {
-  return warnings.map((w) => ({ userId, side, itemId, code: w.code, message: w.message, fields: [w.field], at }));
 }
 
 export type { EventLink };

@@ -177,25 +177,3 @@ export function settle<F>(
   }
   return out;
 }
-
-/** Conflicts a policy decided, as status rows: the field and the time, never the values. */
-export function conflictRows<F>(userId: string, pairs: PairPlan<F>[], policy: string, now: string): ItemErrorRow[] {
-  const rows: ItemErrorRow[] = [];
-  for (const pair of pairs) {
-    for (const c of pair.conflicts) {
-      const loser: Target = c.winner === 'salesforce' ? 'mailbox' : 'salesforce';
-      const itemId = (loser === 'mailbox' ? pair.mbId : pair.sfId) ?? '';
-      const kept = c.winner === 'salesforce' ? 'Salesforce' : 'the mailbox';
-      rows.push({
-        userId,
-        side: loser,
-        itemId,
-        code: 'policy_conflict',
-        message: `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
-        fields: [c.field],
-        at: now,
-      });
-    }
-  }
-  return rows;
-}

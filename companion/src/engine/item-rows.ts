@@ -1,0 +1,39 @@
+/**
+ * The per-item rows a pass records for the rep's status (ports/state.ts ItemErrorRow): ids, field
+ * names, codes and times — never values. Shared by the contact and event passes.
+ */
+import type { MappingWarning } from '../core/contact.ts';
+import type { PairPlan } from '../core/pair-plan.ts';
+import type { ItemErrorRow } from '../ports/state.ts';
+import type { Target } from './pair-writes.ts';
+
+export function warningRows(userId: string, side: Target, itemId: string, warnings: MappingWarning[], at: string): ItemErrorRow[] {
+  return warnings.map((w) => ({ userId, side, itemId, code: w.code, message: w.message, fields: [w.field], at }));
+}
+
+/** The most recent row (the later one on a tie), for the status's "last error". */
+export function newestRow(rows: ItemErrorRow[]): ItemErrorRow | undefined {
+  return rows.reduce<ItemErrorRow | undefined>((a, e) => (!a || e.at >= a.at ? e : a), undefined);
+}
+
+/** Conflicts a policy decided, as status rows: the field and the time, never the values. */
+export function conflictRows<F>(userId: string, pairs: PairPlan<F>[], policy: string, now: string): ItemErrorRow[] {
+  const rows: ItemErrorRow[] = [];
+  for (const pair of pairs) {
+    for (const c of pair.conflicts) {
+      const loser: Target = c.winner === 'salesforce' ? 'mailbox' : 'salesforce';
+      const itemId = (loser === 'mailbox' ? pair.mbId : pair.sfId) ?? '';
+      const kept = c.winner === 'salesforce' ? 'Salesforce' : 'the mailbox';
+      rows.push({
+        userId,
+        side: loser,
+        itemId,
+        code: 'policy_conflict',
+        message: `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
+        fields: [c.field],
+        at: now,
+      });
+    }
+  }
+  return rows;
+}
