@@ -1,8 +1,10 @@
 /**
- * npm run bench -- [--users N] [--contacts M] [--changes K] [--poll S]
+ * npm run bench -- [--users N] [--contacts M] [--changes K] [--poll S] [--events E] [--series R]
  * N reps × M contacts on the sandbox: initial sync time, then a steady stream of K changes each
  * way (one every 100 ms) with the latency of each until it shows on the other side, and the API
  * requests each side served per synced change. Prints a summary and writes bench-results/contacts.json.
+ * Then the same for events on a sandbox of their own (N reps × E single events and R series),
+ * written to bench-results/events.json (bench-events.ts); `--events 0` skips it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,25 +16,29 @@ import { loadConfig } from '../companion/src/config/load.ts';
 import { startApp } from '../companion/src/app.ts';
 import { waitForConvergence } from '../companion/src/cli/converge.ts';
 import { createLog } from '../companion/src/cli/log.ts';
+import { breakdown, perChange, requestCost, sleep, stats } from './bench-lib.ts';
+import { runEventsBench } from './bench-events.ts';
+import { seriesLine } from './bench-series.ts';
 
 const { values } = parseArgs({
-  options: { users: { type: 'string', default: '5' }, contacts: { type: 'string', default: '200' }, changes: { type: 'string', default: '50' }, poll: { type: 'string', default: '2' } },
+  options: {
+    users: { type: 'string', default: '5' },
+    contacts: { type: 'string', default: '200' },
+    changes: { type: 'string', default: '50' },
+    poll: { type: 'string', default: '2' },
+    events: { type: 'string', default: '100' },
+    series: { type: 'string', default: '5' },
+  },
 });
 const users = Number(values.users);
 const contacts = Number(values.contacts);
 const changes = Number(values.changes);
 const pollSeconds = Number(values.poll);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
+const eventsPerUser = Number(values.events);
+const seriesPerUser = Number(values.series);
+for (const [name, n] of Object.entries({ events: eventsPerUser, series: seriesPerUser })) {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a whole number ≥ 0`);
 }
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { count: s.length, p50: Math.round(percentile(s, 50)), p95: Math.round(percentile(s, 95)), p99: Math.round(percentile(s, 99)), max: Math.round(s[s.length - 1] ?? NaN) };
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<number | undefined> {
   const start = performance.now();
@@ -56,18 +62,8 @@ await waitForConvergence(app, seeded.users.map((u) => u.id), 30 * 60_000);
 const initialSyncMs = performance.now() - t0;
 process.stdout.write(`initial sync: ${(initialSyncMs / 1000).toFixed(1)} s (${users * contacts} contacts)\n`);
 
-const sfBefore = org.counter.total();
-const graphBefore = graph.counter.total();
 const sfSnapshot = org.counter.snapshot();
 const graphSnapshot = graph.counter.snapshot();
-/** Requests per endpoint since `before`, largest first: where the API cost goes. */
-const breakdown = (now: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(
-    Object.entries(now)
-      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1]),
-  );
 const conn = new jsforce.Connection({ instanceUrl: manifest.salesforce.instanceUrl, accessToken: manifest.salesforce.adminAccessToken, version: manifest.salesforce.apiVersion });
 const token = await clientCredentialsToken(graph);
 
@@ -111,13 +107,7 @@ await waitForConvergence(app, seeded.users.map((u) => u.id), 120_000);
 // The driver's own requests (one edit per change on each side, plus its Graph token) are not the companion's cost.
 const sfDelta = breakdown(org.counter.snapshot(), sfSnapshot);
 const graphDelta = breakdown(graph.counter.snapshot(), graphSnapshot);
-const sum = (d: Record<string, number>, keep: (k: string) => boolean) => Object.entries(d).reduce((n, [k, v]) => n + (keep(k) ? v : 0), 0);
-// REST calls are what Salesforce's daily API allowance counts; CometD long polls and deliveries are streaming traffic.
-const sfRequests = sum(sfDelta, (k) => k.includes(' /services/')) - changes;
-const sfStreaming = sum(sfDelta, (k) => k.startsWith('COMETD') || k.includes('/cometd/'));
-// HTTP round trips to Graph; requests inside a $batch are also counted one by one, as Graph's throttling does.
-const graphRequests = sum(graphDelta, (k) => !k.startsWith('BATCH ')) - changes - 1;
-const graphThrottled = sum(graphDelta, (k) => !k.startsWith('BATCH ') && !k.includes('$batch')) - changes - 1 + sum(graphDelta, (k) => k.startsWith('BATCH '));
+const cost = requestCost(sfDelta, graphDelta, { salesforce: changes, graph: changes + 1 });
 const synced = sfToMb.length + mbToSf.length;
 
 const result = {
@@ -131,13 +121,8 @@ const result = {
   initialSyncContactsPerSecond: Math.round((users * contacts) / (initialSyncMs / 1000)),
   latencyMs: { salesforceToMailbox: stats(sfToMb), mailboxToSalesforce: stats(mbToSf) },
   lostChanges: lost,
-  requestsPerSyncedChange: {
-    salesforceApiCalls: Number((sfRequests / synced).toFixed(2)),
-    salesforceStreamingMessages: Number((sfStreaming / synced).toFixed(2)),
-    graphHttpRequests: Number((graphRequests / synced).toFixed(2)),
-    graphThrottlingUnits: Number((graphThrottled / synced).toFixed(2)),
-  },
-  requestsDuringSteadyState: { salesforceApiCalls: sfRequests, salesforceStreamingMessages: sfStreaming, graphHttpRequests: graphRequests, graphThrottlingUnits: graphThrottled },
+  requestsPerSyncedChange: perChange(cost, synced),
+  requestsDuringSteadyState: cost,
   // Includes the driver's own edits (one PATCH per change on each side) and its token request.
   requestsByEndpoint: { salesforce: sfDelta, graph: graphDelta },
 };
@@ -148,3 +133,11 @@ fs.mkdirSync('bench-results', { recursive: true });
 fs.writeFileSync('bench-results/contacts.json', JSON.stringify(result, null, 2) + '\n');
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 if (lost > 0) process.exitCode = 1;
+
+if (eventsPerUser > 0) {
+  const events = await runEventsBench({ users, eventsPerUser, seriesPerUser, changes, pollSeconds });
+  fs.writeFileSync('bench-results/events.json', JSON.stringify(events.result, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(events.result, null, 2) + '\n');
+  process.stdout.write(seriesLine(events.series) + '\n');
+  if (events.lost > 0) process.exitCode = 1;
+}
