@@ -305,6 +305,8 @@ export class FakeMailboxEvents implements MailboxEventsPort {
       id: e.id,
       version: e.version,
       modifiedAt: e.modifiedAt,
+      // Graph returns transactionId on every read of an event an app created with one.
+      ...(e.transactionId !== undefined ? { createdAs: e.transactionId } : {}),
       data: { fields: structuredClone(e.fields), kind: e.kind, selected: FakeMailboxEvents.isSelected(e, opts.category) },
     };
   }

@@ -24,7 +24,11 @@ const STATES: ReadonlySet<string> = new Set(['initial_sync', 'syncing', 'idle', 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function copyLink(link: ItemLink): ItemLink {
-  return { userId: link.userId, sfId: link.sfId, mbId: link.mbId, sfVersion: link.sfVersion, mbVersion: link.mbVersion, hashes: { ...link.hashes } };
+  const out: ItemLink = { userId: link.userId, sfId: link.sfId, mbId: link.mbId, sfVersion: link.sfVersion, mbVersion: link.mbVersion, hashes: { ...link.hashes } };
+  if (link.parked) out.parked = { ...link.parked };
+  // The SQL store keeps no empty object: an unsettled map without entries reads back as none.
+  if (link.unsettled && Object.keys(link.unsettled).length > 0) out.unsettled = structuredClone(link.unsettled);
+  return out;
 }
 
 function isoInstant(value: string, what: string): string {

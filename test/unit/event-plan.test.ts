@@ -140,15 +140,26 @@ test('Tentative in the mailbox and Busy in Salesforce are not an edit (Salesforc
 });
 
 test('delete propagation on: a delete on one side deletes the other', () => {
-  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([], ['m1']) });
+  // The engine reads the other copy of a pair it saw a copy of; here Salesforce's, unedited.
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([], ['m1']), salesforce: changes([], [], [ev('s1', review)]) });
   assert.equal(ps[0]!.toSalesforce?.op, 'delete');
   assert.equal(ps[0]!.unlink, true);
+  // Until that copy has been read, whether it was edited is unknown: nothing is deleted on a guess.
+  assert.deepEqual(pairs({ links: [link('s1', 'm1', review)], mailbox: changes([], ['m1']) }), []);
 });
 
-test('delete propagation off: a delete only unlinks, the other side is left alone', () => {
+test('delete propagation off: a delete leaves the other side alone, and the pair is parked so the survivor is not copied back', () => {
   const ps = pairs({ propagateDeletes: false, links: [link('s1', 'm1', review)], salesforce: changes([], ['s1']) });
   assert.equal(ps[0]!.toMailbox, undefined);
-  assert.equal(ps[0]!.unlink, true);
+  assert.equal(ps[0]!.unlink, false);
+  assert.deepEqual(ps[0]!.parked, { side: 'salesforce', gone: true });
+  // Later passes leave the parked pair alone: the survivor's edits go nowhere, and it is not "new".
+  const parked = { ...link('s1', 'm1', review), parked: { side: 'salesforce' as const, gone: true } };
+  assert.deepEqual(pairs({ propagateDeletes: false, links: [parked], mailbox: changes([ev('m1', { ...review, location: 'Room 2' })]) }), []);
+  // The survivor deleted too: the pair is forgotten.
+  const gone = pairs({ propagateDeletes: false, links: [parked], mailbox: changes([], ['m1']) });
+  assert.equal(gone[0]!.unlink, true);
+  assert.equal(gone[0]!.toSalesforce, undefined);
 });
 
 test('a delete on one side and an edit on the other: the edit wins and the event is re-created', () => {
@@ -167,17 +178,29 @@ test('private events are not copied unless the configuration allows them', () =>
 });
 
 test('a synced event that becomes private: its copy is deleted (propagation on) and the private original untouched', () => {
-  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', { ...review, isPrivate: true })]) });
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', { ...review, isPrivate: true })]), salesforce: changes([], [], [ev('s1', review)]) });
   assert.equal(ps[0]!.reason, 'left_scope_in_mailbox');
   assert.equal(ps[0]!.toSalesforce?.op, 'delete');
   assert.equal(ps[0]!.toMailbox, undefined);
 });
 
-test('a synced event that becomes private with propagation off is only unlinked', () => {
+test('a synced event that becomes private with propagation off is parked, and resumes when it is public again', () => {
   const ps = pairs({ propagateDeletes: false, links: [link('s1', 'm1', review)], salesforce: changes([ev('s1', { ...review, isPrivate: true })]) });
   assert.equal(ps[0]!.reason, 'left_scope_in_salesforce');
   assert.equal(ps[0]!.toMailbox, undefined);
-  assert.equal(ps[0]!.unlink, true);
+  assert.deepEqual(ps[0]!.parked, { side: 'salesforce', gone: false });
+  // Public again, edited meanwhile on both sides: the two resume with a normal merge instead of a second copy.
+  const parked = { ...link('s1', 'm1', review), parked: { side: 'salesforce' as const, gone: false } };
+  const back = pairs({
+    propagateDeletes: false,
+    links: [parked],
+    salesforce: changes([ev('s1', { ...review, description: 'agenda' })]),
+    mailbox: changes([], [], [ev('m1', { ...review, location: 'Room 2' })]),
+  });
+  assert.equal(back.length, 1);
+  assert.equal(back[0]!.parked, undefined);
+  assert.deepEqual(setOf(back[0]!.toMailbox), { description: 'agenda' });
+  assert.deepEqual(setOf(back[0]!.toSalesforce), { location: 'Room 2' });
 });
 
 test('an event that left the scope is never re-created, even when its copy was edited: the copy is kept', () => {
@@ -215,7 +238,7 @@ test('series are left out on both sides and counted', () => {
 });
 
 test('a cancelled meeting in the mailbox deletes its Salesforce copy', () => {
-  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', review, { cancelled: true })]) });
+  const ps = pairs({ links: [link('s1', 'm1', review)], mailbox: changes([ev('m1', review, { cancelled: true })]), salesforce: changes([], [], [ev('s1', review)]) });
   assert.equal(ps[0]!.toSalesforce?.op, 'delete');
 });
 
@@ -254,13 +277,15 @@ test('a full listing that comes back empty and would delete linked events stops 
   assert.equal(plan.halted && plan.reason, 'mailbox_empty');
   // A rep with a handful of events deleting them all is not stopped.
   const few = links.slice(0, 3);
-  const ps = pairs({ links: few, mailbox: { full: true, items: [], found: [], deleted: few.map((l) => l.mbId) } });
+  const survivors = changes([], [], few.map((l, i) => ev(l.sfId, { ...review, subject: `r${i}` })));
+  const ps = pairs({ links: few, mailbox: { full: true, items: [], found: [], deleted: few.map((l) => l.mbId) }, salesforce: survivors });
   assert.equal(ps.filter((p) => p.toSalesforce?.op === 'delete').length, 3);
 });
 
 test('deleting more than the configured share in one pass stops the sync instead', () => {
   const links = Array.from({ length: 20 }, (_, i) => link(`s${i}`, `m${i}`, { ...review, subject: `r${i}` }));
-  const { plan } = run({ links, maxDeleteShare: 0.25, salesforce: changes([], links.slice(0, 6).map((l) => l.sfId)) });
+  const survivors = changes([], [], links.slice(0, 6).map((l, i) => ev(l.mbId, { ...review, subject: `r${i}` })));
+  const { plan } = run({ links, maxDeleteShare: 0.25, salesforce: changes([], links.slice(0, 6).map((l) => l.sfId)), mailbox: survivors });
   assert.equal(plan.halted && plan.reason, 'mass_delete_mailbox');
 });
 
@@ -282,4 +307,74 @@ test('selected mode: a Salesforce event the rep already has untagged is held, no
   // Once tagged, the two pair instead of either being copied.
   const tagged = pairs({ selection: 'selected', salesforce: changes([ev('s1', review)]), mailbox: changes([ev('m1', review, { selected: true })]) });
   assert.deepEqual(tagged.map((p) => p.reason), ['paired']);
+});
+
+// ── writes whose outcome was unknown (a response lost after the write took effect) ──
+
+test('an update that landed although its response was lost: its echo is not an edit, and a later revert of the source flows', () => {
+  const h = eventModel(SALT).hash;
+  const sent = { ...review, location: 'Room 9' };
+  const unsettled = { ...link('s1', 'm1', review), unsettled: { salesforce: { hashes: { location: h(sent).location! } } } };
+  // Salesforce holds what was sent; the mailbox has taken its edit back since: the revert goes to Salesforce.
+  const ps = pairs({ links: [unsettled], salesforce: changes([], [], [ev('s1', sent)]), mailbox: changes([ev('m1', review)]) });
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { location: 'Room 4' });
+  assert.equal(ps[0]!.toMailbox, undefined, 'the echo was taken for a Salesforce edit');
+  // The write did not land (Salesforce still has the old value) and the mailbox reverted: nothing to do.
+  const none = pairs({ links: [unsettled], salesforce: changes([], [], [ev('s1', review)]), mailbox: changes([ev('m1', review)]) });
+  assert.equal(none[0]!.toSalesforce ?? none[0]!.toMailbox, undefined);
+  // The target was not read: the unsettled write is carried, not dropped.
+  const unread = pairs({ links: [unsettled], mailbox: changes([ev('m1', { ...review, subject: 'Renamed' })]) });
+  assert.deepEqual(unread[0]!.unsettled, unsettled.unsettled);
+});
+
+test('a delete that landed although its response was lost ends the pair; a copy back in scope is copied afresh', () => {
+  const pending = { ...link('s1', 'm1', review), unsettled: { salesforce: { delete: true as const } } };
+  const ended = pairs({ links: [pending], salesforce: changes([], ['s1']), mailbox: changes([ev('m1', review, { selected: false })]), selection: 'selected' });
+  assert.equal(ended[0]!.unlink, true);
+  assert.equal(ended[0]!.toSalesforce, undefined, 'the rep\'s meeting, still out of scope, was copied');
+  const back = pairs({ links: [pending], salesforce: changes([], ['s1']), mailbox: changes([ev('m1', review)]) });
+  assert.equal(back[0]!.toSalesforce?.op, 'create');
+  assert.equal(back[0]!.toMailbox, undefined, 'the rep\'s meeting was deleted as if the rep had deleted its copy');
+  // Not read yet: nothing is decided.
+  assert.deepEqual(pairs({ links: [pending], mailbox: changes([ev('m1', review)]) }), []);
+});
+
+test('a create whose response was lost: its result is adopted (by key, or by content), never created twice', () => {
+  const h = eventModel(SALT).hash(review);
+  const renamed = { ...review, subject: 'Quarterly review 2027' };
+  // Mailbox target: found by the key Graph keeps, though the rep has since edited it; the source's rename flows.
+  const byKey = pairs({
+    unsettledCreates: [{ from: 'salesforce', sourceId: 's1', hashes: h, key: 'k1' }],
+    salesforce: changes([ev('s1', renamed)]),
+    mailbox: { full: true, items: [{ ...ev('m7', { ...review, location: 'Room 1' }), createdAs: 'k1' }], found: [], deleted: [] },
+  });
+  assert.equal(byKey.length, 1);
+  assert.equal(byKey[0]!.reason, 'adopted');
+  assert.deepEqual([byKey[0]!.sfId, byKey[0]!.mbId], ['s1', 'm7']);
+  assert.deepEqual(setOf(byKey[0]!.toMailbox), { subject: renamed.subject });
+  assert.deepEqual(setOf(byKey[0]!.toSalesforce), { location: 'Room 1' });
+  // Salesforce target: found by content.
+  const byContent = pairs({
+    unsettledCreates: [{ from: 'mailbox', sourceId: 'm1', hashes: h }],
+    salesforce: { full: true, items: [ev('s5', review)], found: [], deleted: [] },
+    mailbox: changes([ev('m1', renamed)]),
+  });
+  assert.deepEqual([byContent[0]!.reason, byContent[0]!.sfId, byContent[0]!.mbId], ['adopted', 's5', 'm1']);
+  // Not there after a full listing: the create did not land, and the source is created now.
+  const absent = run({ unsettledCreates: [{ from: 'mailbox', sourceId: 'm1', hashes: h }], salesforce: { full: true, items: [], found: [], deleted: [] }, mailbox: changes([ev('m1', review)]) });
+  assert.equal(absent.plan.halted === false && absent.plan.pairs[0]!.toSalesforce?.op, 'create');
+  assert.deepEqual(absent.plan.halted === false && absent.plan.unsettledCreates, []);
+  // Target not listed in full yet: wait, and do not create a second copy meanwhile.
+  const wait = run({ unsettledCreates: [{ from: 'mailbox', sourceId: 'm1', hashes: h }], mailbox: changes([ev('m1', review)]) });
+  assert.deepEqual(wait.plan.halted === false && wait.plan.pairs, []);
+  assert.equal(wait.plan.halted === false && wait.plan.unsettledCreates.length, 1);
+});
+
+test('one-way: a value only the receiver has survives pairing and the sender\'s later edits of other fields', () => {
+  const ps = pairs({ direction: 'mailbox_to_salesforce', salesforce: changes([ev('s1', review)]), mailbox: changes([ev('m1', { ...review, location: undefined })]) });
+  assert.equal(ps[0]!.reason, 'paired');
+  assert.equal(ps[0]!.toSalesforce, undefined, 'the receiver\'s location was removed at pairing');
+  const paired: EventLink = { userId: 'u1', sfId: 's1', mbId: 'm1', sfVersion: 'v1', mbVersion: 'v1', hashes: ps[0]!.agreed };
+  const later = pairs({ direction: 'mailbox_to_salesforce', links: [paired], salesforce: changes([], [], [ev('s1', review)]), mailbox: changes([ev('m1', { ...review, location: undefined, description: 'new agenda' })]) });
+  assert.deepEqual(setOf(later[0]!.toSalesforce), { description: 'new agenda' });
 });

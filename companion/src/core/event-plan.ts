@@ -21,7 +21,7 @@ import { createHmac } from 'node:crypto';
 import type { EventField, EventFields, MappedEvent } from './event.ts';
 import { hashEventFields } from './event-hash.ts';
 import { normaliseEvent } from './event-normalise.ts';
-import { MASS_DELETE_MIN, matchByKeys, planPairs, type ConflictPolicy, type ItemModel, type Plan, type SideSnapshot } from './pair-plan.ts';
+import { MASS_DELETE_MIN, matchByKeys, planPairs, type ConflictPolicy, type ItemModel, type Plan, type SideSnapshot, type UnsettledCreate } from './pair-plan.ts';
 import { SALESFORCE_EVENT_FIELDS } from './salesforce-event.ts';
 import type { Direction, EventLink, SideItem } from './sync-types.ts';
 
@@ -64,6 +64,8 @@ export interface EventPlanInput extends EventScopeOptions {
    * (it then appears, selected, and the two pair) or a full listing decides afresh.
    */
   heldBefore: HeldEvent[];
+  /** See PairPlanInput.unsettledCreates. */
+  unsettledCreates?: UnsettledCreate[];
 }
 
 export interface HeldEvent {
@@ -154,14 +156,15 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     // A listing that comes back empty and would take linked events with it looks like a broken
     // listing (wrong mailbox, lost permission), not a rep clearing the calendar. Small calendars
     // are left to the mass-delete rule, so a rep deleting the last few events is not stopped.
-    if (src.full && src.items.length === 0 && src.deleted.length > 0 && input.links.length > MASS_DELETE_MIN) {
+    const active = input.links.filter((l) => !l.parked).length;
+    if (src.full && src.items.length === 0 && src.deleted.length > 0 && active > MASS_DELETE_MIN) {
       const where = side === 'salesforce' ? 'Salesforce' : 'The mailbox';
       const other = side === 'salesforce' ? 'the mailbox' : 'Salesforce';
       return {
         plan: {
           halted: true,
           reason: side === 'salesforce' ? 'salesforce_empty' : 'mailbox_empty',
-          message: `${where} listed no events for user ${input.userId} while ${input.links.length} are linked; sync stopped instead of deleting them from ${other}.`,
+          message: `${where} listed no events for user ${input.userId} while ${active} are linked; sync stopped instead of deleting them from ${other}.`,
         },
         excluded,
         held: [],
@@ -170,7 +173,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
   }
   // Every linked event is accounted for (listed, found or deleted), so neither side is "full" for the planner.
   const scope = (side: 'salesforce' | 'mailbox', src: EventSideInput, linkedIds: Set<string>): SideSnapshot<EventFields> => {
-    const out: SideSnapshot<EventFields> = { full: false, items: [], deleted: [...src.deleted], leftScope: [] };
+    const out: SideSnapshot<EventFields> = { full: false, complete: src.full, items: [], deleted: [...src.deleted], leftScope: [] };
     for (const item of [...src.items, ...src.found]) {
       const linked = linkedIds.has(item.id);
       if (side === 'mailbox' && item.data.cancelled === true) {
@@ -179,8 +182,10 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
       }
       const reason = scopeExclusion(side, item.data, input) ?? (linked || inWindow(item.data.fields, input.window) ? undefined : 'outside_window');
       if (reason === undefined) {
-        out.items.push({ id: item.id, version: item.version, ...(item.modifiedAt ? { modifiedAt: item.modifiedAt } : {}), data: item.data.fields });
-      } else if (linked) {
+        const { data, ...rest } = item;
+        out.items.push({ ...rest, data: data.fields });
+      } else if (linked || createSources[side].has(item.id)) {
+        // The source of a create whose outcome is unknown counts as having left the scope too, so its result is not kept in sync.
         out.leftScope!.push(item.id);
       } else {
         excluded[side][reason] = (excluded[side][reason] ?? 0) + 1;
@@ -188,6 +193,8 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     }
     return out;
   };
+  const createSources = { salesforce: new Set<string>(), mailbox: new Set<string>() };
+  for (const uc of input.unsettledCreates ?? []) createSources[uc.from].add(uc.sourceId);
   const linkedMb = new Set(input.links.map((l) => l.mbId));
   const salesforce = scope('salesforce', input.salesforce, new Set(input.links.map((l) => l.sfId)));
   const mailbox = scope('mailbox', input.mailbox, linkedMb);
@@ -222,6 +229,9 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     mailbox,
     propagateDeletes: input.propagateDeletes,
     maxDeleteShare: input.maxDeleteShare,
+    park: true,
+    survivorsRead: true,
+    ...(input.unsettledCreates ? { unsettledCreates: input.unsettledCreates } : {}),
   });
   return { plan, excluded, held };
 }

@@ -58,6 +58,8 @@ export interface GraphEvent {
   categories?: string[];
   isCancelled?: boolean;
   isOrganizer?: boolean;
+  /** Set by the app that created the event (for us: the create's idempotency key); returned only then. */
+  transactionId?: string;
   [k: string]: unknown;
 }
 

@@ -16,7 +16,7 @@
  * Agreed hashes only move for writes that succeed (the engine merges WriteOp.agreed on success),
  * so a failed write is retried on the next pass instead of being forgotten.
  */
-import type { Direction, ItemLink, SideItem } from './sync-types.ts';
+import type { Direction, ItemLink, ParkedLink, SideItem, UnsettledWrite } from './sync-types.ts';
 
 export type ConflictPolicy = 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
 export type Side = 'salesforce' | 'mailbox';
@@ -29,6 +29,11 @@ export interface SideSnapshot<F> {
   deleted: string[];
   /** Ids of linked items that still exist but left the sync scope (became private, lost the category, …). */
   leftScope?: string[];
+  /**
+   * Every unlinked item of the side that could pair is in `items` (a full listing), even where
+   * `full` is false because linked items are accounted for apart. Defaults to `full`.
+   */
+  complete?: boolean;
 }
 
 /** What the planner needs to know about a kind of item. */
@@ -61,6 +66,34 @@ export interface PairPlanInput<F> {
    * items on one side stops instead. Small numbers never trip it (see MASS_DELETE_MIN).
    */
   maxDeleteShare: number;
+  /**
+   * Keep a pair on record when one copy leaves the sync without the other being deleted (a scope
+   * exit, or a delete that does not propagate): the survivor is then never copied again as new,
+   * and the pair resumes if the copy comes back into scope. Without it such a pair is forgotten.
+   */
+  park?: boolean;
+  /**
+   * The engine reads the other copy of every pair it saw a copy of. A survivor that is still
+   * unread is then not judged "unedited" on a guess: the delete waits until it has been read.
+   * Without it, an unread survivor counts as unedited since the last sync.
+   */
+  survivorsRead?: boolean;
+  /**
+   * Creates of earlier passes whose outcome is unknown. An unlinked item on the target side that
+   * holds exactly what was sent is that create's result and is adopted, whatever the source has
+   * become since; the source is created only once a full listing of the target shows no such item.
+   */
+  unsettledCreates?: UnsettledCreate[];
+}
+
+export interface UnsettledCreate {
+  /** The side the item was copied from. */
+  from: Side;
+  sourceId: string;
+  /** Per-field hashes of what was sent. */
+  hashes: Record<string, string>;
+  /** The idempotency key the create carried, where the target keeps it (SideItem.createdAs). */
+  key?: string;
 }
 
 /** Deleting this many or fewer is never treated as a mass delete, whatever the share. */
@@ -86,7 +119,9 @@ export type PairReason =
   | 'deleted_both'
   | 'left_scope_in_salesforce'
   | 'left_scope_in_mailbox'
-  | 'recreated';
+  | 'recreated'
+  | 'parked'
+  | 'adopted';
 
 export interface PairPlan<F> {
   sfId?: string;
@@ -102,6 +137,10 @@ export interface PairPlan<F> {
   toSalesforce?: WriteOp<F>;
   /** Forget the link (both gone, or one side deleted and the other deleted to match). */
   unlink: boolean;
+  /** Keep the link, parked: one copy is out of the sync (see PairPlanInput.park). */
+  parked?: ParkedLink;
+  /** Unsettled writes of an earlier pass this pass could not resolve (their target was not read): kept. */
+  unsettled?: ItemLink['unsettled'];
   conflicts: FieldConflict[];
   /** How the pair came to be, for progress and tests. */
   reason: PairReason;
@@ -109,19 +148,25 @@ export interface PairPlan<F> {
 
 export type HaltReason = 'salesforce_empty' | 'mailbox_empty' | 'mass_delete_salesforce' | 'mass_delete_mailbox';
 
-export type Plan<F> = { halted: false; pairs: PairPlan<F>[] } | { halted: true; reason: HaltReason; message: string };
+export type Plan<F> =
+  | { halted: false; pairs: PairPlan<F>[]; /** Still unknown after this pass: keep them. */ unsettledCreates: UnsettledCreate[] }
+  | { halted: true; reason: HaltReason; message: string };
 
+const SIDES: readonly Side[] = ['salesforce', 'mailbox'];
+const otherSide = (s: Side): Side => (s === 'salesforce' ? 'mailbox' : 'salesforce');
 const flowsToMailbox = (d: Direction) => d === 'both' || d === 'salesforce_to_mailbox';
 const flowsToSalesforce = (d: Direction) => d === 'both' || d === 'mailbox_to_salesforce';
 
 export function planPairs<F>(model: ItemModel<F>, input: PairPlanInput<F>): Plan<F> {
   const { links, salesforce: sf, mailbox: mb } = input;
   const noun = model.noun;
-  if (links.length > 0 && sf.full && sf.items.length === 0 && (sf.leftScope ?? []).length === 0) {
-    return { halted: true, reason: 'salesforce_empty', message: `Salesforce listed no ${noun} for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from the mailbox.` };
+  // Parked pairs are not in sync: they neither hold off an empty listing nor count towards a mass delete.
+  const active = links.filter((l) => !l.parked).length;
+  if (active > 0 && sf.full && sf.items.length === 0 && (sf.leftScope ?? []).length === 0) {
+    return { halted: true, reason: 'salesforce_empty', message: `Salesforce listed no ${noun} for user ${input.userId} while ${active} are linked; sync stopped instead of deleting them from the mailbox.` };
   }
-  if (links.length > 0 && mb.full && mb.items.length === 0 && (mb.leftScope ?? []).length === 0) {
-    return { halted: true, reason: 'mailbox_empty', message: `The mailbox listed no ${noun} for user ${input.userId} while ${links.length} are linked; sync stopped instead of deleting them from Salesforce.` };
+  if (active > 0 && mb.full && mb.items.length === 0 && (mb.leftScope ?? []).length === 0) {
+    return { halted: true, reason: 'mailbox_empty', message: `The mailbox listed no ${noun} for user ${input.userId} while ${active} are linked; sync stopped instead of deleting them from Salesforce.` };
   }
 
   const ctx = new PlanContext(model, input);
@@ -144,24 +189,28 @@ export function planPairs<F>(model: ItemModel<F>, input: PairPlanInput<F>): Plan
     if (pair) pairs.push(pair);
   }
 
-  const newSf = sf.items.filter((i) => !linkedSf.has(i.id));
-  const newMb = mb.items.filter((i) => !linkedMb.has(i.id));
+  let newSf = sf.items.filter((i) => !linkedSf.has(i.id));
+  let newMb = mb.items.filter((i) => !linkedMb.has(i.id));
+  const adoption = ctx.adoptOrphans(newSf, newMb);
+  pairs.push(...adoption.pairs);
+  newSf = newSf.filter((i) => !adoption.taken.has(i.id));
+  newMb = newMb.filter((i) => !adoption.taken.has(i.id));
   pairs.push(...ctx.planNew(newSf, newMb));
 
   for (const side of ['salesforce', 'mailbox'] as const) {
     const deletes = pairs.filter((p) => (side === 'salesforce' ? p.toSalesforce : p.toMailbox)?.op === 'delete').length;
-    const limit = Math.max(MASS_DELETE_MIN, Math.floor(input.maxDeleteShare * links.length));
+    const limit = Math.max(MASS_DELETE_MIN, Math.floor(input.maxDeleteShare * active));
     if (deletes > limit) {
       const other = side === 'salesforce' ? 'the mailbox' : 'Salesforce';
       const where = side === 'salesforce' ? 'Salesforce' : 'the mailbox';
       return {
         halted: true,
         reason: side === 'salesforce' ? 'mass_delete_salesforce' : 'mass_delete_mailbox',
-        message: `${deletes} of ${links.length} linked ${noun} of user ${input.userId} were deleted in ${other}; deleting them in ${where} too is more than the configured ${Math.round(input.maxDeleteShare * 100)}%, so the sync stopped. If intended, raise the limit or reset the user (a reset restores them from ${where}).`,
+        message: `${deletes} of ${active} linked ${noun} of user ${input.userId} were deleted in ${other}; deleting them in ${where} too is more than the configured ${Math.round(input.maxDeleteShare * 100)}%, so the sync stopped. If intended, raise the limit or reset the user (a reset restores them from ${where}).`,
       };
     }
   }
-  return { halted: false, pairs };
+  return { halted: false, pairs, unsettledCreates: adoption.kept };
 }
 
 type SideState<F> = { state: 'present'; item: SideItem<F> } | { state: 'unseen' } | { state: 'gone' } | { state: 'left_scope' };
@@ -210,13 +259,33 @@ class PlanContext<F> {
     return this.input.conflictPolicy === 'mailbox_wins' ? 'mailbox' : 'salesforce';
   }
 
-  planLinked(link: ItemLink, sf: SideState<F>, mb: SideState<F>): PairPlan<F> | undefined {
-    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: false };
+  planLinked(stored: ItemLink, sf: SideState<F>, mb: SideState<F>): PairPlan<F> | undefined {
+    const states = { salesforce: sf, mailbox: mb };
+    for (const side of SIDES) {
+      const u = stored.unsettled?.[side];
+      if (!u || !('delete' in u)) continue;
+      // Whether the delete landed decides everything else: wait until that side has been read.
+      if (states[side].state === 'unseen') return undefined;
+      if (states[side].state === 'gone') return this.afterOwnDelete(stored, side, states[otherSide(side)]);
+      // Still there: the delete did not land, and the pair is planned afresh.
+    }
+    const { link, carried } = this.resolveUnsettled(stored, states);
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: false, ...(carried ? { unsettled: carried } : {}) };
+    if (link.parked) {
+      const p = link.parked.side;
+      const o = otherSide(p);
+      if (states[o].state === 'gone') return { ...base, unlink: true, reason: 'deleted_both' };
+      if (states[p].state === 'gone' && !link.parked.gone) return { ...base, parked: { side: p, gone: true }, reason: 'parked' };
+      if (states[p].state !== 'present' || link.parked.gone) return undefined;
+      // Back in scope; if the other copy has left the scope meanwhile, it is now the one parked.
+      if (states[o].state === 'left_scope') return { ...base, parked: { side: o, gone: false }, reason: 'parked' };
+      delete link.parked;
+    }
     const sfOut = sf.state === 'gone' || sf.state === 'left_scope';
     const mbOut = mb.state === 'gone' || mb.state === 'left_scope';
     if (sfOut && mbOut) return { ...base, unlink: true, reason: 'deleted_both' };
-    if (sfOut) return this.planOneGone(link, 'salesforce', sf.state === 'left_scope', mb.state === 'present' ? mb.item : undefined);
-    if (mbOut) return this.planOneGone(link, 'mailbox', mb.state === 'left_scope', sf.state === 'present' ? sf.item : undefined);
+    if (sfOut) return this.planOneGone(link, 'salesforce', sf.state === 'left_scope', mb);
+    if (mbOut) return this.planOneGone(link, 'mailbox', mb.state === 'left_scope', sf);
     const sfItem = sf.state === 'present' ? sf.item : undefined;
     const mbItem = mb.state === 'present' ? mb.item : undefined;
     if (!sfItem && !mbItem) return undefined;
@@ -244,13 +313,107 @@ class PlanContext<F> {
     return merge.into({ ...base, sfVersion: sfItem?.version, mbVersion: mbItem?.version, reason: 'changed' }, mbItem?.version ?? link.mbVersion);
   }
 
+  /**
+   * Writes of the last pass whose outcome was unknown: a field the target now holds exactly as
+   * sent did land, so it counts as agreed — its echo is not an edit there, and a later edit of the
+   * source is still seen as one. A target not read in this pass keeps its unsettled write.
+   */
+  private resolveUnsettled(stored: ItemLink, states: Record<Side, SideState<F>>): { link: ItemLink; carried?: ItemLink['unsettled'] } {
+    const link: ItemLink = { ...stored, hashes: { ...stored.hashes } };
+    delete link.unsettled;
+    let carried: ItemLink['unsettled'];
+    for (const side of SIDES) {
+      const u: UnsettledWrite | undefined = stored.unsettled?.[side];
+      if (!u || 'delete' in u) continue;
+      const state = states[side];
+      if (state.state === 'unseen') carried = { ...carried, [side]: u };
+      if (state.state !== 'present') continue;
+      const now = this.model.hash(state.item.data);
+      for (const [f, h] of Object.entries(u.hashes)) if (now[f] === h) link.hashes[f] = h;
+    }
+    return carried ? { link, carried } : { link };
+  }
+
+  /** A delete of an earlier pass whose outcome was unknown did land: the pair ends, and a copy back in scope is new again. */
+  private afterOwnDelete(link: ItemLink, deleted: Side, survivor: SideState<F>): PairPlan<F> {
+    const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: true };
+    const reason: PairReason = deleted === 'salesforce' ? 'deleted_in_salesforce' : 'deleted_in_mailbox';
+    if (survivor.state !== 'present' || !(deleted === 'salesforce' ? this.toSf : this.toMb)) return { ...base, reason };
+    const item = survivor.item;
+    const op: WriteOp<F> = { op: 'create', data: deleted === 'salesforce' ? item.data : this.mailboxView(item.data), agreed: this.model.hash(item.data) };
+    return deleted === 'salesforce'
+      ? { ...base, sfId: undefined, mbVersion: item.version, toSalesforce: op, reason: 'recreated' }
+      : { ...base, mbId: undefined, sfVersion: item.version, toMailbox: op, reason: 'recreated' };
+  }
+
+  /**
+   * Unlinked target items that hold exactly what an unsettled create sent are that create's result:
+   * linked to their source (and brought up to date with it), never created a second time.
+   */
+  adoptOrphans(newSf: SideItem<F>[], newMb: SideItem<F>[]): { pairs: PairPlan<F>[]; taken: Set<string>; kept: UnsettledCreate[] } {
+    const out = { pairs: [] as PairPlan<F>[], taken: new Set<string>(), kept: [] as UnsettledCreate[] };
+    for (const uc of this.input.unsettledCreates ?? []) {
+      const target: Side = otherSide(uc.from);
+      const fields = target === 'mailbox' ? this.model.mailboxFields : this.model.fields;
+      const pool = (target === 'salesforce' ? newSf : newMb).filter((i) => !out.taken.has(i.id));
+      // The key the target kept identifies the result even if the rep has edited it since; without one, the content must be as sent.
+      const byKey = uc.key === undefined ? [] : pool.filter((i) => i.createdAs === uc.key);
+      const candidates =
+        byKey.length > 0
+          ? byKey
+          : pool.filter((i) => {
+              const h = this.model.hash(i.data);
+              return fields.every((f) => uc.hashes[f] === undefined || uc.hashes[f] === h[f]);
+            });
+      const source = (uc.from === 'salesforce' ? newSf : newMb).find((i) => i.id === uc.sourceId);
+      if (candidates.length !== 1) {
+        // Not there after a full listing (or there twice, which no create of ours makes): the create did not land.
+        if (!(this.input[target].complete ?? this.input[target].full) && candidates.length === 0) {
+          out.kept.push(uc);
+          if (source) out.taken.add(source.id); // not created again until the target has been listed in full
+        }
+        continue;
+      }
+      const orphan = candidates[0]!;
+      const sfItem = uc.from === 'salesforce' ? source : orphan;
+      const mbItem = uc.from === 'salesforce' ? orphan : source;
+      const link: ItemLink = {
+        userId: this.input.userId,
+        sfId: uc.from === 'salesforce' ? uc.sourceId : orphan.id,
+        mbId: uc.from === 'salesforce' ? orphan.id : uc.sourceId,
+        sfVersion: sfItem?.version ?? '',
+        mbVersion: mbItem?.version ?? '',
+        hashes: { ...uc.hashes },
+      };
+      out.taken.add(orphan.id);
+      if (source) out.taken.add(source.id);
+      // A source not in view is gone if its side was listed in full or it was looked up and not found.
+      const src = this.input[uc.from];
+      const sourceOut: SideState<F> = (src.leftScope ?? []).includes(uc.sourceId)
+        ? { state: 'left_scope' }
+        : src.deleted.includes(uc.sourceId) || (src.complete ?? src.full)
+          ? { state: 'gone' }
+          : { state: 'unseen' };
+      const state = (i: SideItem<F> | undefined): SideState<F> => (i ? { state: 'present', item: i } : sourceOut);
+      const pair = this.planLinked(link, state(sfItem), state(mbItem));
+      out.pairs.push({ ...(pair ?? { sfId: link.sfId, mbId: link.mbId, agreed: {}, conflicts: [], unlink: false }), base: link, reason: 'adopted' });
+    }
+    return out;
+  }
+
   /** One side deleted the item (or it left the scope there); the other may have changed it since the last sync. */
-  private planOneGone(link: ItemLink, gone: Side, leftScope: boolean, survivor: SideItem<F> | undefined): PairPlan<F> {
+  private planOneGone(link: ItemLink, gone: Side, leftScope: boolean, other: SideState<F>): PairPlan<F> | undefined {
     const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: true };
     const reason: PairReason = leftScope
       ? gone === 'salesforce' ? 'left_scope_in_salesforce' : 'left_scope_in_mailbox'
       : gone === 'salesforce' ? 'deleted_in_salesforce' : 'deleted_in_mailbox';
-    if (!this.input.propagateDeletes) return { ...base, reason };
+    // The survivor stays: remember the pair (when parking) so it is not taken for a new item.
+    const keep = (): PairPlan<F> =>
+      this.input.park ? { ...base, unlink: false, parked: { side: gone, gone: !leftScope }, reason } : { ...base, reason };
+    if (!this.input.propagateDeletes) return keep();
+    // Whether the survivor was edited since decides its fate; never guessed from a copy not read in this pass.
+    if (other.state === 'unseen' && this.input.survivorsRead) return undefined;
+    const survivor = other.state === 'present' ? other.item : undefined;
     const deleteFlows = gone === 'salesforce' ? this.toMb : this.toSf;
     const survivorChanged =
       survivor !== undefined &&
@@ -260,7 +423,7 @@ class PlanContext<F> {
       })();
     if (survivorChanged) {
       // An item that left the scope still exists there: the edit on the survivor is kept where it is.
-      if (leftScope) return { ...base, reason };
+      if (leftScope) return keep();
       const recreateFlows = gone === 'salesforce' ? this.toSf : this.toMb;
       if (recreateFlows) {
         // The surviving side was edited after the last sync: keep the edit by re-creating the item on the side that deleted it.
@@ -271,7 +434,7 @@ class PlanContext<F> {
           : { ...base, mbId: undefined, sfVersion: survivor.version, toMailbox: op, reason: 'recreated' };
       }
     }
-    if (!deleteFlows) return { ...base, reason };
+    if (!deleteFlows) return keep();
     return gone === 'salesforce' ? { ...base, toMailbox: { op: 'delete' }, reason } : { ...base, toSalesforce: { op: 'delete' }, reason };
   }
 
@@ -332,8 +495,11 @@ class PlanContext<F> {
       const sfHas = this.model.has(sfItem.data, f);
       const mbHas = this.model.has(mbItem.data, f);
       const from = sfHas && mbHas ? merge.conflict(f, this.winner(sfItem, mbItem)) : sfHas ? 'salesforce' : 'mailbox';
-      // A difference the direction forbids resolving stays un-agreed, so a later change on the sending side still flows.
-      if (from === 'salesforce') merge.copy('salesforce', f, sfItem.data[f], sfHash[f]!);
+      // One-way, a value only the receiver has stays there: agreed as the sender's, so it reads as the
+      // receiver's own edit — kept until the sender changes that field — instead of a change on both sides.
+      if (from === 'salesforce' && !this.toMb) merge.agreed[f] = mbHash[f]!;
+      else if (from === 'mailbox' && !this.toSf) merge.agreed[f] = sfHash[f]!;
+      else if (from === 'salesforce') merge.copy('salesforce', f, sfItem.data[f], sfHash[f]!);
       else merge.copy('mailbox', f, mbItem.data[f], mbHash[f]!);
     }
     return merge.into(

@@ -12,6 +12,8 @@ export const cursorNames = {
   salesforceEventsListed: (userId: string) => `sf-listed:events:${userId}`,
   /** JSON [{ sfId, keyHash }]: Salesforce events held back in "selected events" mode (event-plan.ts). */
   heldEvents: (userId: string) => `held:events:${userId}`,
+  /** JSON [{ from, sourceId, hashes }]: event creates whose outcome is unknown (pair-plan.ts, UnsettledCreate). */
+  unsettledEventCreates: (userId: string) => `unsettled-creates:events:${userId}`,
   eventChangeReplay: 'cdc:/data/EventChangeEvent',
 } as const;
 

@@ -7,6 +7,7 @@
 import type { MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
 import { eventModel, planEvents, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
+import type { UnsettledCreate } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
 import { CursorExpiredError } from '../ports/mailbox.ts';
 import type { EventWindow, MailboxEventOptions, MailboxEventsPort } from '../ports/mailbox-events.ts';
@@ -15,7 +16,8 @@ import type { ItemErrorRow, StateStore } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { cursorNames } from './cursors.ts';
-import { collectWrites, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
+import { randomBytes } from 'node:crypto';
+import { collectWrites, dropDoubleClaims, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
 import { conflictRows, warningRows } from './item-rows.ts';
 
 export interface EventSyncDeps {
@@ -163,6 +165,36 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     deleted: sfToConfirm.filter((id) => !sfGotIds.has(id) && linkedSf.has(id)),
   };
 
+  const createsName = cursorNames.unsettledEventCreates(userId);
+  const unsettledCreates = parseUnsettledCreates(await store.getCursor(createsName));
+
+  // ── the other copy of every pair this pass saw one copy of ──
+  // A decision on a pair (a delete, a merge, an unsettled write) needs both copies as they are now;
+  // a copy that did not change since the last pass is not in a delta read, so it is read by id.
+  const sfSeen = new Set([...sfListed.map((e) => e.id), ...sfToConfirm]);
+  const mbSeen = new Set([...mbListed.map((i) => i.id), ...mbToConfirm]);
+  const needs = (l: EventLink, side: 'salesforce' | 'mailbox') => !(l.parked?.gone && l.parked.side === side);
+  const sfMore = links.filter((l) => !sfSeen.has(l.sfId) && (mbSeen.has(l.mbId) || l.unsettled) && needs(l, 'salesforce')).map((l) => l.sfId);
+  const mbMore = links.filter((l) => !mbSeen.has(l.mbId) && (sfSeen.has(l.sfId) || l.unsettled) && needs(l, 'mailbox')).map((l) => l.mbId);
+  // The source of a create whose outcome is unknown, too: its result is adopted against it as it is now.
+  for (const uc of unsettledCreates) {
+    if (uc.from === 'salesforce' && !sfSeen.has(uc.sourceId) && !salesforceFull) sfMore.push(uc.sourceId);
+    if (uc.from === 'mailbox' && !mbSeen.has(uc.sourceId) && !mailboxFull) mbMore.push(uc.sourceId);
+  }
+  if (sfMore.length > 0) {
+    const got = (await deps.salesforce.getEvents(sfMore, zone)).filter(owned);
+    const ids = new Set(got.map((e) => e.id));
+    for (const e of got) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
+    salesforce.found.push(...got.map(sideItem));
+    salesforce.deleted.push(...sfMore.filter((id) => !ids.has(id)));
+  }
+  if (mbMore.length > 0) {
+    const got = await deps.mailbox.getEvents(user.email, mbMore, opts);
+    const ids = new Set(got.map((i) => i.id));
+    mailbox.found.push(...got);
+    mailbox.deleted.push(...mbMore.filter((id) => !ids.has(id)));
+  }
+
   const heldName = cursorNames.heldEvents(userId);
   const heldBefore = parseHeld(await store.getCursor(heldName));
   const { plan, excluded, held } = planEvents({
@@ -179,6 +211,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     salesforce,
     mailbox,
     heldBefore,
+    unsettledCreates,
   });
   outcome.excluded = excluded;
   const now = clock.now().toISOString();
@@ -189,10 +222,15 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   }
 
   const writes = collectWrites(plan.pairs);
+  // Graph drops a second create with the same transactionId (and answers with the first event), so a
+  // resend within this pass is safe; a new key per write keeps a later re-create from being answered
+  // with an old copy. A create whose response was lost is found again by its key (UnsettledCreate).
+  for (const w of writes) if (w.target === 'mailbox' && w.op.op === 'create') w.key = `syncline-${randomBytes(12).toString('base64url')}`;
   await executeWrites(eventWriters(deps, user, zone, opts), writes, deps.log, userId);
 
   const errors: ItemErrorRow[] = [];
   const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
+  dropDoubleClaims(settled, links, errors, now);
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
   const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);
   await store.setCursor(heldName, held.length > 0 ? JSON.stringify(held) : undefined);
@@ -211,6 +249,8 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   for (const [id, warnings] of Object.entries(delta.warnings)) errors.push(...warningRows(userId, 'mailbox', id, warnings, now));
 
   await store.saveEventLinks(settled.upserts, settled.removals);
+  const creates = [...plan.unsettledCreates, ...settled.unsettledCreates];
+  await store.setCursor(createsName, creates.length > 0 ? JSON.stringify(creates) : undefined);
   if (settled.relist.has('mailbox')) await store.setCursor(deltaName, undefined);
   else if (!settled.retryMailbox) await store.setCursor(deltaName, JSON.stringify({ scope: scopeKey, cursor: delta.cursor } satisfies MailboxCursor));
   if (settled.relist.has('salesforce')) await store.setCursor(listedName, undefined);
@@ -237,7 +277,8 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const all = [...kept, ...errors, ...conflicts].map((e) => ({ ...e, kind: 'event' as const }));
   await store.setItemErrors(userId, all, 'event');
   outcome.standing = all.filter((e) => !INFORMATIONAL.has(e.code));
-  outcome.linked = (await store.eventLinks(userId)).length;
+  // A parked pair is not in sync: one of its copies is out of the sync (see pair-plan.ts).
+  outcome.linked = (await store.eventLinks(userId)).filter((l) => !l.parked).length;
   return outcome;
 }
 
@@ -246,6 +287,20 @@ function parseHeld(value: string | undefined): HeldEvent[] {
   try {
     const parsed: unknown = JSON.parse(value);
     return Array.isArray(parsed) ? parsed.filter((h): h is HeldEvent => typeof h?.sfId === 'string' && typeof h?.keyHash === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseUnsettledCreates(value: string | undefined): UnsettledCreate[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (c): c is UnsettledCreate =>
+        (c?.from === 'salesforce' || c?.from === 'mailbox') && typeof c?.sourceId === 'string' && typeof c?.hashes === 'object' && c.hashes !== null,
+    );
   } catch {
     return [];
   }
@@ -279,8 +334,7 @@ function eventWriters(deps: EventSyncDeps, user: SyncUser, zone: string, opts: M
           ws.map((w) => ({
             // Events from Salesforce are scheduled in the rep's zone; Graph needs one to show the times.
             fields: { timeZone: zone, ...w.op.data },
-            // Stable across retries of this very create (same Salesforce version), new for a later re-create.
-            transactionId: `syncline-${w.pair.sfId ?? ''}-${w.pair.sfVersion ?? ''}`,
+            transactionId: w.key ?? '',
           })),
           opts,
         ),

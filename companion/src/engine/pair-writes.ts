@@ -3,8 +3,8 @@
  * item. Writes are grouped per side and operation so each goes out as one batch; a batch that
  * throws fails only its own items (retryably), and agreed hashes move only for writes that succeeded.
  */
-import type { PairPlan, WriteOp } from '../core/pair-plan.ts';
-import type { ItemLink } from '../core/sync-types.ts';
+import type { PairPlan, UnsettledCreate, WriteOp } from '../core/pair-plan.ts';
+import type { ItemLink, UnsettledWrite } from '../core/sync-types.ts';
 import type { ItemError, WriteResult } from '../ports/items.ts';
 import type { ItemErrorRow } from '../ports/state.ts';
 import type { Log } from '../ports/log.ts';
@@ -15,6 +15,8 @@ export interface PendingWrite<F> {
   pair: PairPlan<F>;
   target: Target;
   op: WriteOp<F>;
+  /** A create's idempotency key, where the target side takes one (set by the engine before writing). */
+  key?: string;
   result?: WriteResult;
 }
 
@@ -87,6 +89,8 @@ export interface Settlement {
    * orphan instead of creating it a second time.
    */
   relist: Set<Target>;
+  /** Creates that failed in a way that may have applied them: the next pass looks for their result first. */
+  unsettledCreates: UnsettledCreate[];
 }
 
 /**
@@ -102,7 +106,7 @@ export function settle<F>(
   now: string,
   absentHashes: Record<string, string>,
 ): Settlement {
-  const out: Settlement = { upserts: [], removals: [], retryMailbox: false, retrySalesforceIds: new Set(), relist: new Set() };
+  const out: Settlement = { upserts: [], removals: [], retryMailbox: false, retrySalesforceIds: new Set(), relist: new Set(), unsettledCreates: [] };
   const byPair = new Map<PairPlan<F>, PendingWrite<F>[]>();
   for (const w of writes) byPair.set(w.pair, [...(byPair.get(w.pair) ?? []), w]);
 
@@ -115,6 +119,8 @@ export function settle<F>(
     const hashes = { ...(pair.base?.hashes ?? {}), ...pair.agreed };
     let deleteFailed = false;
     let createFailed = false;
+    // What may have been written although the request failed (a timeout, a dropped connection).
+    const unsettled: Partial<Record<Target, UnsettledWrite>> = { ...(pair.unsettled ?? {}) };
 
     for (const w of pw) {
       const r = w.result!;
@@ -137,6 +143,9 @@ export function settle<F>(
           if (sourceSide === 'mailbox') out.retryMailbox = true;
           else if (sourceId) out.retrySalesforceIds.add(sourceId);
           if (w.op.op === 'create') out.relist.add(w.target);
+          if (w.op.op === 'update') unsettled[w.target] = { hashes: { ...w.op.agreed } };
+          if (w.op.op === 'delete') unsettled[w.target] = { delete: true };
+          if (w.op.op === 'create' && sourceId) out.unsettledCreates.push({ from: sourceSide, sourceId, hashes: { ...w.op.agreed }, ...(w.key ? { key: w.key } : {}) });
         }
         if (w.op.op === 'delete') deleteFailed = true;
         if (w.op.op === 'create') createFailed = true;
@@ -165,15 +174,50 @@ export function settle<F>(
       Object.assign(hashes, agreed);
     }
 
+    const states = {
+      ...(pair.parked ? { parked: pair.parked } : {}),
+      ...(Object.keys(unsettled).length > 0 ? { unsettled } : {}),
+    };
     if (pair.unlink) {
-      const oldSfId = pair.base?.sfId;
-      if (oldSfId && !deleteFailed) out.removals.push({ userId, sfId: oldSfId });
+      const old = pair.base;
+      if (deleteFailed) {
+        // The pair stays until the delete is known to have landed (or not): the next pass reads both copies.
+        if (old) out.upserts.push({ ...old, ...states });
+        continue;
+      }
+      if (old) out.removals.push({ userId, sfId: old.sfId });
       // A re-created item gets a new link below; a plain delete ends here.
       if (pair.reason !== 'recreated') continue;
       if (createFailed) continue;
     }
     if (createFailed || !sfId || !mbId) continue;
-    out.upserts.push({ userId, sfId, mbId, sfVersion, mbVersion, hashes });
+    out.upserts.push({ userId, sfId, mbId, sfVersion, mbVersion, hashes, ...states });
   }
   return out;
+}
+
+/**
+ * One item is never linked twice. A side that answers a create with an item already linked (an
+ * idempotency key reused, an orphan adopted twice) would otherwise make the whole save fail after
+ * the writes; the newer claim is dropped and reported instead, and the next pass starts from the sides.
+ */
+export function dropDoubleClaims(settlement: Settlement, existing: ItemLink[], errors: ItemErrorRow[], now: string): void {
+  const removed = new Set(settlement.removals.map((r) => r.sfId));
+  const upserted = new Set(settlement.upserts.map((l) => l.sfId));
+  const holder = new Map<string, string>();
+  for (const l of existing) if (!removed.has(l.sfId) && !upserted.has(l.sfId)) holder.set(l.mbId, l.sfId);
+  const kept: ItemLink[] = [];
+  // Links that existed before this pass claim first.
+  const known = new Set(existing.map((l) => l.sfId));
+  const ordered = [...settlement.upserts.filter((l) => known.has(l.sfId)), ...settlement.upserts.filter((l) => !known.has(l.sfId))];
+  for (const l of ordered) {
+    const other = holder.get(l.mbId);
+    if (other !== undefined && other !== l.sfId) {
+      errors.push({ userId: l.userId, side: 'mailbox', itemId: l.mbId, code: 'double_link', message: `mailbox item ${l.mbId} is already linked to ${other}; not linked to ${l.sfId} as well`, fields: [], at: now });
+      continue;
+    }
+    holder.set(l.mbId, l.sfId);
+    kept.push(l);
+  }
+  settlement.upserts = kept;
 }

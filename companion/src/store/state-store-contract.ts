@@ -148,6 +148,19 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     assert.deepEqual((await store.contactLinksBySfIds(['00UA'])).map((l) => l.userId), ['u4']);
   },
 
+  async 'links: a parked pair and unsettled writes are kept, and cleared by the next save without them'(store) {
+    const parked = eventLink('u1', '00UA', 'mA', { parked: { side: 'mailbox', gone: false } });
+    const unsettled = eventLink('u1', '00UB', 'mB', { unsettled: { salesforce: { hashes: { subject: 'h9' } }, mailbox: { delete: true } } });
+    await store.saveEventLinks([parked, unsettled], []);
+    assert.deepEqual(await store.eventLinks('u1'), [parked, unsettled]);
+    assert.deepEqual(await store.eventLinksBySfIds(['00UA']), [parked]);
+    await store.saveEventLinks([eventLink('u1', '00UA', 'mA'), eventLink('u1', '00UB', 'mB', { unsettled: {} })], []);
+    assert.deepEqual(await store.eventLinks('u1'), [eventLink('u1', '00UA', 'mA'), eventLink('u1', '00UB', 'mB')]);
+    // Contact links carry the same states.
+    await store.saveContactLinks([link('u1', '00UC', 'mC', { parked: { side: 'salesforce', gone: true } })], []);
+    assert.deepEqual(await store.contactLinks('u1'), [link('u1', '00UC', 'mC', { parked: { side: 'salesforce', gone: true } })]);
+  },
+
   async 'event links: removals then upserts, moves in one save, a failing save changes nothing'(store) {
     await store.saveEventLinks([eventLink('u1', '00UA', 'mA'), eventLink('u1', '00UB', 'mB')], []);
     // 00UA re-created in the calendar (new id); 00UB deleted; mB re-created in Salesforce as 00UC.

@@ -10,7 +10,7 @@
  * Timestamps go in as ISO 8601 strings and come back as UTC ISO strings with milliseconds
  * ('2024-05-01T10:00:00.000Z'), whatever offset they went in with.
  */
-import type { ItemLink } from '../core/sync-types.ts';
+import type { ItemLink, ParkedLink } from '../core/sync-types.ts';
 import type { ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Db, Queryable } from './db.ts';
 import { runMigrations } from './migrate.ts';
@@ -25,6 +25,8 @@ interface LinkRow {
   sf_version: string;
   mb_version: string;
   hashes: Record<string, string>;
+  parked: ParkedLink | null;
+  unsettled: ItemLink['unsettled'] | null;
 }
 
 interface ErrorRow {
@@ -223,7 +225,7 @@ function whitelisted<T extends string>(allowed: readonly T[], table: T): T {
   return table;
 }
 
-const LINK_COLUMNS = 'user_id, sf_id, mb_id, sf_version, mb_version, hashes';
+const LINK_COLUMNS = 'user_id, sf_id, mb_id, sf_version, mb_version, hashes, parked, unsettled';
 
 async function linksOfUser(db: Queryable, linkTable: LinkTable, userId: string): Promise<ItemLink[]> {
   const table = whitelisted(LINK_TABLES, linkTable);
@@ -266,13 +268,14 @@ async function saveLinks(
     }
     for (const part of chunks(links)) {
       await tx.query(
-        `INSERT INTO ${table} (user_id, sf_id, mb_id, sf_version, mb_version, hashes, updated_at)
-         SELECT u, s, m, sv, mv, h::jsonb, now()
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-             AS t(u, s, m, sv, mv, h)
+        `INSERT INTO ${table} (user_id, sf_id, mb_id, sf_version, mb_version, hashes, parked, unsettled, updated_at)
+         SELECT u, s, m, sv, mv, h::jsonb, p::jsonb, w::jsonb, now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+             AS t(u, s, m, sv, mv, h, p, w)
          ON CONFLICT (user_id, sf_id) DO UPDATE SET
            mb_id = EXCLUDED.mb_id, sf_version = EXCLUDED.sf_version, mb_version = EXCLUDED.mb_version,
-           hashes = EXCLUDED.hashes, updated_at = EXCLUDED.updated_at`,
+           hashes = EXCLUDED.hashes, parked = EXCLUDED.parked, unsettled = EXCLUDED.unsettled,
+           updated_at = EXCLUDED.updated_at`,
         [
           part.map((l) => l.userId),
           part.map((l) => l.sfId),
@@ -280,6 +283,8 @@ async function saveLinks(
           part.map((l) => l.sfVersion),
           part.map((l) => l.mbVersion),
           part.map((l) => JSON.stringify(l.hashes)),
+          part.map((l) => (l.parked ? JSON.stringify(l.parked) : null)),
+          part.map((l) => (l.unsettled && Object.keys(l.unsettled).length > 0 ? JSON.stringify(l.unsettled) : null)),
         ],
       );
     }
@@ -332,6 +337,8 @@ function toLink(r: LinkRow): ItemLink {
     sfVersion: r.sf_version,
     mbVersion: r.mb_version,
     hashes: r.hashes,
+    ...(r.parked ? { parked: r.parked } : {}),
+    ...(r.unsettled ? { unsettled: r.unsettled } : {}),
   };
 }
 

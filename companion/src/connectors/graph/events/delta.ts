@@ -138,7 +138,8 @@ export interface EventRead {
 /** A full event (single, series master, exception) as the engine sees it: fromGraphEvent, its version and modification time. */
 function mapEvent(id: string, raw: GraphEvent, opts: MailboxEventOptions): EventRead {
   const mapped = fromGraphEvent(raw, opts);
-  return { item: { id, version: eventVersion(raw), ...modifiedAtOf(raw), data: mapped.event }, warnings: mapped.warnings };
+  const createdAs = typeof raw.transactionId === 'string' && raw.transactionId !== '' ? { createdAs: raw.transactionId } : {};
+  return { item: { id, version: eventVersion(raw), ...modifiedAtOf(raw), ...createdAs, data: mapped.event }, warnings: mapped.warnings };
 }
 
 /**
