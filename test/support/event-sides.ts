@@ -85,8 +85,6 @@ export interface StoredMailboxEvent extends StoredEvent {
   /** Change sequence number of the last write (for the delta). */
   seq: number;
   transactionId?: string;
-  /** The version the create left it with (to tell an untouched event from a changed one). */
-  createdVersion?: string;
 }
 
 function applySet(fields: EventFields, set: Partial<EventFields>): EventFields {
@@ -261,16 +259,8 @@ export class FakeMailboxEvents implements MailboxEventsPort {
   private ids = 0;
   private versions = 0;
 
-  /**
-   * 'always' (default): a create repeating a transactionId answers with the event the first one made,
-   * for as long as that event exists, whatever happened to it since. 'while-unmodified': only until
-   * that event is changed (by anyone), for tests that need to steer around engine bugs that need the
-   * former (see event-sync-model.test.ts, BUG 3).
-   */
-  constructor(
-    private readonly clock: LogicalClock,
-    private readonly dedupe: 'always' | 'while-unmodified' = 'always',
-  ) {}
+  /** A create repeating a transactionId answers with the event the first one made, for as long as that event exists. */
+  constructor(private readonly clock: LogicalClock) {}
 
   private touch(e: StoredMailboxEvent): void {
     e.version = `ck${++this.versions}`;
@@ -282,10 +272,7 @@ export class FakeMailboxEvents implements MailboxEventsPort {
     const id = `AAMk${String(++this.ids).padStart(6, '0')}`;
     const e: StoredMailboxEvent = { id, version: '', modifiedAt: '', seq: 0, fields: structuredClone(fields), kind, categories: [...categories] };
     this.touch(e);
-    if (transactionId !== undefined) {
-      e.transactionId = transactionId;
-      e.createdVersion = e.version;
-    }
+    if (transactionId !== undefined) e.transactionId = transactionId;
     this.events.set(id, e);
     return e;
   }
@@ -364,7 +351,7 @@ export class FakeMailboxEvents implements MailboxEventsPort {
     if (mode === 'items') return items.map(() => retryableItem('create'));
     const results = items.map((item): WriteResult => {
       const earlier = [...this.events.values()].find(
-        (e) => e.transactionId === item.transactionId && (this.dedupe === 'always' || e.version === e.createdVersion),
+        (e) => e.transactionId === item.transactionId,
       );
       if (earlier) return { ok: true, id: earlier.id, version: earlier.version };
       // In "selected" mode the companion tags what it creates with the category (graph-event.ts).

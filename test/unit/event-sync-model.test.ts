@@ -267,7 +267,7 @@ const count = (what: string) => {
 class World {
   readonly clock = new LogicalClock();
   readonly sf = new FakeSalesforceEvents(this.clock, USER_ID);
-  readonly mb = new FakeMailboxEvents(this.clock, 'always');
+  readonly mb = new FakeMailboxEvents(this.clock);
   readonly store: MemoryStateStore = createMemoryStore();
   deps: EventSyncDeps;
   readonly user: SyncUser;
