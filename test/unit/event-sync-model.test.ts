@@ -77,6 +77,11 @@ const ANCHOR = 'SERIES';
 const MAX_SETTLE_PASSES = 8;
 
 type Side = 'salesforce' | 'mailbox';
+/** Unique keys for Graph transactionIds, deterministic so a failing run replays exactly. */
+function counterKeys(): { newKey(): string } {
+  let n = 0;
+  return { newKey: () => `k${++n}` };
+}
 const other = (s: Side): Side => (s === 'salesforce' ? 'mailbox' : 'salesforce');
 
 interface Config {
@@ -308,8 +313,11 @@ class World {
     this.mb.userCreate({ subject: `${ANCHOR} mb`, start: instant(TODAY + 3 * DAY + 9 * HOUR), end: instant(TODAY + 3 * DAY + 10 * HOUR), timeZone: ZONE }, [CATEGORY], 'seriesMaster');
   }
 
+  /** Survives restarts, as random keys would: a restarted companion never reuses a key. */
+  private readonly keys = counterKeys();
+
   private freshDeps(): EventSyncDeps {
-    return { salesforce: this.sf, mailbox: this.mb, store: this.store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+    return { salesforce: this.sf, mailbox: this.mb, store: this.store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt', keys: this.keys };
   }
 
   private inScope(side: Side, id: string): boolean {
@@ -748,7 +756,7 @@ describe('events pass against a model', () => {
         const sf = new FakeSalesforceEvents(new LogicalClock(), USER_ID);
         const mb = new FakeMailboxEvents(new LogicalClock());
         const store = createMemoryStore();
-        const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+        const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt', keys: counterKeys() };
         const user = makeUser(cfg, share);
         const ids: string[] = [];
         for (let i = 0; i < count; i++) {
@@ -790,7 +798,7 @@ function rig(cfg: Config): Rig {
   const sf = new FakeSalesforceEvents(clock, USER_ID);
   const mb = new FakeMailboxEvents(clock);
   const store = createMemoryStore();
-  const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt' };
+  const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt', keys: counterKeys() };
   const user = makeUser(cfg);
   return { sf, mb, store, sync: () => syncUserEvents(deps, user) };
 }

@@ -15,8 +15,8 @@ import type { SalesforceEvent, SalesforcePort, SyncUser } from '../ports/salesfo
 import type { ItemErrorRow, StateStore } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
+import type { KeySource } from '../ports/keys.ts';
 import { cursorNames } from './cursors.ts';
-import { randomBytes } from 'node:crypto';
 import { collectWrites, dropDoubleClaims, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
 import { conflictRows, warningRows } from './item-rows.ts';
 
@@ -27,6 +27,7 @@ export interface EventSyncDeps {
   clock: Clock;
   log: Log;
   salt: string;
+  keys: KeySource;
 }
 
 export interface EventSyncOutcome {
@@ -225,7 +226,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   // Graph drops a second create with the same transactionId (and answers with the first event), so a
   // resend within this pass is safe; a new key per write keeps a later re-create from being answered
   // with an old copy. A create whose response was lost is found again by its key (UnsettledCreate).
-  for (const w of writes) if (w.target === 'mailbox' && w.op.op === 'create') w.key = `syncline-${randomBytes(12).toString('base64url')}`;
+  for (const w of writes) if (w.target === 'mailbox' && w.op.op === 'create') w.key = `syncline-${deps.keys.newKey()}`;
   await executeWrites(eventWriters(deps, user, zone, opts), writes, deps.log, userId);
 
   const errors: ItemErrorRow[] = [];
