@@ -126,6 +126,11 @@ const relationHooks: ObjectHooks = {
       values['IsWhat'] = typeOf(tx, values['RelationId']) === 'Account';
       if (values['IsWhat'] === true) values['IsInvitee'] = false;
     }
+    const merged = { ...existing, ...values };
+    if ((merged['IsParent'] === true || merged['IsWhat'] === true) && tx.get(merged['EventId'] as string)?.values['IsPrivate'] === true) {
+      // The object reference's rule for WhoId/WhatId, which these rows stand for; same wording as the Event check.
+      return [new SfError('FIELD_INTEGRITY_EXCEPTION', 'Private events can\'t be related to contacts, leads, or other records.', ['IsParent'])];
+    }
     const status = values['Status'];
     if (typeof status === 'string' && RESPONSES.has(status) && !('RespondedDate' in values) && existing?.['Status'] !== status) {
       values['RespondedDate'] = tx.timestamp;

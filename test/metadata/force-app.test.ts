@@ -95,10 +95,33 @@ function contactFlsFields(): string[] {
   return [...out].sort();
 }
 
-/** Standard objects the permission sets may name, with the FLS fields they may name. */
+/**
+ * Field-level security of the Event fields the companion reads or writes (core/salesforce-event.ts,
+ * connectors/salesforce/event-relations.ts). The times, duration, all-day flag, owner and subject
+ * are not under field-level security; WhatId is only read (a private event may not have one).
+ */
+const EVENT_FLS: Readonly<Record<string, 'read' | 'edit'>> = {
+  Description: 'edit',
+  IsPrivate: 'edit',
+  Location: 'edit',
+  ShowAs: 'edit',
+  WhatId: 'read',
+  WhoId: 'edit',
+};
+
+/** Lead.Email is matched against attendees; the name fields and IsConverted are not under field-level security. */
+const LEAD_FLS: readonly string[] = ['Email'];
+
+/**
+ * Standard objects the permission sets may name, with the FLS fields they may name. EventRelation
+ * is absent on purpose: it has no object or field permissions of its own, access to a row follows
+ * access to its event.
+ */
 const STANDARD_FLS: Readonly<Record<string, readonly string[]>> = {
   Contact: contactFlsFields(),
   Account: [],
+  Event: Object.keys(EVENT_FLS).sort(),
+  Lead: LEAD_FLS,
 };
 
 const BINDING: SchemaBinding = {
@@ -421,6 +444,18 @@ describe('force-app package', () => {
     for (const p of ['allowCreate', 'allowDelete', 'modifyAllRecords']) assert.ok(!flag('Contact', p), `Contact ${p}`);
     assert.ok(flag('Account', 'allowRead'));
     for (const f of contactFlsFields()) assert.equal(ps.fields.get(`Contact.${f}`)?.readable, true, `Contact.${f} readable`);
+    // Events: read every rep's events (View All, as for Contact change events) and write them with their relations.
+    for (const p of ['allowRead', 'allowCreate', 'allowEdit', 'allowDelete', 'viewAllRecords']) assert.ok(flag('Event', p), `Event ${p}`);
+    assert.ok(!flag('Event', 'modifyAllRecords'), 'Event modifyAllRecords');
+    for (const [f, access] of Object.entries(EVENT_FLS)) {
+      assert.equal(ps.fields.get(`Event.${f}`)?.readable, true, `Event.${f} readable`);
+      assert.equal(ps.fields.get(`Event.${f}`)?.editable, access === 'edit', `Event.${f} ${access === 'edit' ? '' : 'not '}editable`);
+    }
+    // Leads: read only, for matching attendees and naming related leads.
+    for (const p of ['allowRead', 'viewAllRecords']) assert.ok(flag('Lead', p), `Lead ${p}`);
+    for (const p of ['allowCreate', 'allowEdit', 'allowDelete', 'modifyAllRecords']) assert.ok(!flag('Lead', p), `Lead ${p}`);
+    for (const f of LEAD_FLS) assert.deepEqual([ps.fields.get(`Lead.${f}`)?.readable, ps.fields.get(`Lead.${f}`)?.editable], [true, false], `Lead.${f} read only`);
+    assert.equal(ps.objects.has('EventRelation'), false, 'EventRelation follows its event');
     assert.ok(ps.el.children.some((c) => c.name === 'userPermissions' && childText(c, 'name') === 'ApiEnabled'), 'API Enabled');
   });
 

@@ -8,12 +8,14 @@ import { silentLog, type Log } from '../../ports/log.ts';
 import type { ContactFields } from '../../core/contact.ts';
 import type { EventFields } from '../../core/event.ts';
 import type { ContactUpdate, EventUpdate, RecordChangeEvent, SalesforcePort, Subscription } from '../../ports/salesforce.ts';
+import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../../ports/event-relations.ts';
 import { DEFAULT_RETRY, SalesforceApi, type RetryPolicy } from './api.ts';
 import { SessionPool } from './auth.ts';
 import { ChangeStream } from './change-stream.ts';
 import type { SalesforceWriteResult } from './collections.ts';
 import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts } from './contacts.ts';
 import { createEvents, deleteEvents, getEvents, listOwnedEvents, updateEvents } from './events.ts';
+import { deleteRelations, insertRelations, listRelations, lookupByEmail, setWho } from './event-relations.ts';
 import { loadSyncUsers } from './sync-users.ts';
 
 import { publishUserStatus } from './user-status.ts';
@@ -47,13 +49,16 @@ export interface SalesforceConnectorOptions {
  * The port, with write results that may carry mapping warnings (company → Account unresolved,
  * an event field Salesforce cannot hold), failures included.
  */
-export interface SalesforceConnector extends SalesforcePort {
+export interface SalesforceConnector extends SalesforcePort, EventRelationsPort {
   createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<SalesforceWriteResult[]>;
   updateContacts(asUserId: string, items: ContactUpdate[]): Promise<SalesforceWriteResult[]>;
   deleteContacts(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
   createEvents(asUserId: string, items: Array<{ ownerId: string; data: EventFields }>, userTimeZone: string): Promise<SalesforceWriteResult[]>;
   updateEvents(asUserId: string, items: EventUpdate[], userTimeZone: string): Promise<SalesforceWriteResult[]>;
   deleteEvents(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
+  insertRelations(asUserId: string, items: RelationInsert[]): Promise<SalesforceWriteResult[]>;
+  deleteRelations(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
+  setWho(asUserId: string, items: WhoUpdate[]): Promise<SalesforceWriteResult[]>;
   /** Closes every CDC subscription; later calls throw. */
   close(): Promise<void>;
 }
@@ -174,6 +179,27 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     async deleteEvents(asUserId, ids) {
       open();
       return deleteEvents(api, asUserId, ids, log);
+    },
+
+    async lookupByEmail(asUserId, emails) {
+      open();
+      return lookupByEmail(api, asUserId, emails);
+    },
+    async listRelations(eventIds) {
+      open();
+      return listRelations(api, eventIds);
+    },
+    async insertRelations(asUserId, items) {
+      open();
+      return insertRelations(api, asUserId, items, log);
+    },
+    async deleteRelations(asUserId, ids) {
+      open();
+      return deleteRelations(api, asUserId, ids, log);
+    },
+    async setWho(asUserId, items) {
+      open();
+      return setWho(api, asUserId, items, log);
     },
 
     async subscribeContactChanges(replayFrom, onEvent, onReplayRejected) {
