@@ -28,6 +28,8 @@ import type { Direction, EventLink, SideItem } from './sync-types.ts';
 export interface EventScopeOptions {
   selection: 'all' | 'selected';
   privateEvents: boolean;
+  /** Event series on (Sync_Configuration__c Events_Sync_Series__c); optional until series sync lands. */
+  series?: boolean;
 }
 
 /**

@@ -206,6 +206,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     maxDeleteShare: user.configuration.maxDeleteShare,
     selection: cfg.selection,
     privateEvents: cfg.privateEvents,
+    series: cfg.series,
     salt: deps.salt,
     window,
     links,
