@@ -137,7 +137,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     salt,
   };
 
-  const eventDeps = { salesforce, mailbox: mailboxEvents, store, clock, log, salt, keys: { newKey: () => crypto.randomBytes(12).toString('base64url') } };
+  const eventDeps = { salesforce, relations: salesforce, mailbox: mailboxEvents, store, clock, log, salt, keys: { newKey: () => crypto.randomBytes(12).toString('base64url') } };
 
   const statusPublisher = new StatusPublisher({ salesforce, store, clock, log, refreshMs: config.sync.statusRefreshSeconds * 1000 });
   let publishTimer: NodeJS.Timeout | undefined;

@@ -16,6 +16,8 @@ import type { ItemErrorRow, StateStore } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import type { KeySource } from '../ports/keys.ts';
+import type { EventRelationsPort } from '../ports/event-relations.ts';
+import { relationTargets, settleRelations } from './event-relations-sync.ts';
 import { cursorNames } from './cursors.ts';
 import { collectWrites, dropDoubleClaims, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
 import { conflictRows, warningRows } from './item-rows.ts';
@@ -28,6 +30,8 @@ export interface EventSyncDeps {
   log: Log;
   salt: string;
   keys: KeySource;
+  /** Attendees → EventRelation / WhoId; without it attendees are not related (engine tests). */
+  relations?: EventRelationsPort;
 }
 
 export interface EventSyncOutcome {
@@ -144,6 +148,11 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const pendingIds = salesforceFull ? [] : await store.pendingEventIds(userId);
   const sfWarnings: Array<{ id: string; warnings: MappingWarning[] }> = [];
   const owned = (e: SalesforceEvent) => e.ownerId === userId && !e.isChild;
+  // WhoId of every Salesforce event read in this pass, for the attendee relations (undefined: not read).
+  const whoIds = new Map<string, string | null>();
+  const noteWho = (events: SalesforceEvent[]) => {
+    for (const e of events) if (e.whoId !== undefined) whoIds.set(e.id, e.whoId);
+  };
   let sfListed: SalesforceEvent[];
   let sfToConfirm: string[];
   if (salesforceFull) {
@@ -157,6 +166,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const sfGot = sfToConfirm.length > 0 ? await deps.salesforce.getEvents(sfToConfirm, zone) : [];
   // An event now owned by someone else has left this rep's calendar: for this rep it is gone.
   const sfGotOwned = sfGot.filter(owned);
+  noteWho([...sfListed, ...sfGotOwned]);
   const sfGotIds = new Set(sfGotOwned.map((e) => e.id));
   for (const e of [...sfListed, ...sfGotOwned]) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
   const salesforce: EventSideInput = {
@@ -184,6 +194,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   }
   if (sfMore.length > 0) {
     const got = (await deps.salesforce.getEvents(sfMore, zone)).filter(owned);
+    noteWho(got);
     const ids = new Set(got.map((e) => e.id));
     for (const e of got) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
     salesforce.found.push(...got.map(sideItem));
@@ -233,6 +244,12 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const errors: ItemErrorRow[] = [];
   const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
   dropDoubleClaims(settled, links, errors, now);
+  if (deps.relations && cfg.direction !== 'salesforce_to_mailbox') {
+    const mailboxSeen = new Map([...mailbox.items, ...mailbox.found].map((i) => [i.id, i.data.fields] as const));
+    const created = new Set(writes.filter((w) => w.target === 'salesforce' && w.op.op === 'create' && w.result?.ok).map((w) => (w.result as { id: string }).id));
+    const targets = relationTargets(settled.upserts, mailboxSeen, whoIds, created, cfg.autoRelate, deps.salt, user.email, (f) => f.recurrence !== undefined);
+    errors.push(...(await settleRelations(deps.relations, user, deps.salt, targets, now)));
+  }
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
   const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);
   await store.setCursor(heldName, held.length > 0 ? JSON.stringify(held) : undefined);

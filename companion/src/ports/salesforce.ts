@@ -83,6 +83,8 @@ export interface SalesforceEvent extends SideItem<MappedEvent> {
   ownerId: string;
   /** Invitee copy of someone else's event (IsChild): never synced on its own. */
   isChild: boolean;
+  /** The related contact or lead (WhoId); undefined when not read. */
+  whoId?: string | null;
   warnings: MappingWarning[];
 }
 

@@ -91,6 +91,7 @@ function toSideItem(row: SalesforceEventRecord, userTimeZone: string): Salesforc
     data: event,
     ownerId: typeof row.OwnerId === 'string' ? row.OwnerId : '',
     isChild: row.IsChild === true,
+    whoId: typeof row.WhoId === 'string' && row.WhoId !== '' ? row.WhoId : null,
     warnings,
   };
 }

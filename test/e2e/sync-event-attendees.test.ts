@@ -1,0 +1,148 @@
+/**
+ * Attendees end to end: a meeting's attendees in the rep's mailbox become Salesforce relations
+ * (EventRelation, WhoId) through the companion, with auto-relate on and off, an ambiguous address,
+ * an attendee removed, a relation the rep added by hand, and nothing written back to the mailbox.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import { loadConfig } from '../../companion/src/config/load.ts';
+import { startApp, type App } from '../../companion/src/app.ts';
+import { waitForConvergence } from '../../companion/src/cli/converge.ts';
+import { silentLog } from '../../companion/src/ports/log.ts';
+import { SF } from '../../companion/src/core/sf-schema.ts';
+import { salesforceAdmin, graphClient, eventually, type GraphTestClient } from '../support/clients.ts';
+import type jsforce from 'jsforce';
+
+type Rec = Record<string, unknown>;
+let sandbox: Sandbox;
+let app: App;
+let sf: jsforce.Connection;
+let graph: GraphTestClient;
+let dir: string;
+const DAY = 86_400_000;
+const cfgField = SF.configuration.fields;
+
+const rep = () => sandbox.seeded.users[0]!;
+const colleague = () => sandbox.seeded.users[1]!;
+const sfEvent = (subject: string) => sandbox.org.records('Event').find((e) => e.OwnerId === rep().id && e.IsChild !== true && e.Subject === subject);
+const relationsOf = (eventId: unknown) => sandbox.org.records('EventRelation').filter((r) => r.EventId === eventId);
+const slot = (days: number, hour: number) => {
+  const day = Math.floor(Date.now() / DAY) * DAY + days * DAY;
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '');
+  return { start: { dateTime: iso(day + hour * 3_600_000), timeZone: 'UTC' }, end: { dateTime: iso(day + (hour + 1) * 3_600_000), timeZone: 'UTC' } };
+};
+const attendee = (address: string, type: 'required' | 'optional' = 'required') => ({ emailAddress: { address }, type });
+
+async function converge(since = 0): Promise<void> {
+  await waitForConvergence(app, sandbox.seeded.users.map((u) => u.id), 60_000, undefined, since);
+}
+
+async function configure(fields: Rec): Promise<void> {
+  const r = (await sf.sobject(SF.configuration.object).update({ Id: sandbox.seeded.configurationId, ...fields })) as { success: boolean };
+  assert.ok(r.success);
+  await app.refreshUsers();
+  await converge(Date.now());
+}
+
+async function contact(lastName: string, email: string): Promise<string> {
+  const r = (await sf.sobject('Contact').create({ LastName: lastName, Email: email, OwnerId: rep().id })) as { id: string; success: boolean };
+  assert.ok(r.success);
+  return r.id;
+}
+
+async function mbCreate(body: Rec): Promise<string> {
+  const r = await graph.request('POST', `/users/${encodeURIComponent(rep().email)}/events`, body);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.id as string;
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-attendees-e2e-'));
+  sandbox = await startSandbox({ dir, users: 2, contactsPerUser: 0, mailboxContactsPerUser: 0 });
+  sf = salesforceAdmin(sandbox.manifest);
+  graph = graphClient(sandbox.manifest);
+  const config = loadConfig(sandbox.configPath);
+  config.sync.pollIntervalSeconds = 1;
+  app = await startApp({ config, log: silentLog });
+  await converge();
+  await configure({ [cfgField.eventsAutoRelate]: true });
+});
+
+after(async () => {
+  await app?.stop();
+  await sandbox.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('auto-relate on: the matching contact becomes the related person, a colleague an invitee, a stranger nothing', async () => {
+  const ann = await contact('Ames', 'ann.ames@customer.example');
+  await mbCreate({
+    subject: 'Deal review',
+    ...slot(2, 9),
+    attendees: [attendee('ANN.AMES@customer.example'), attendee(colleague().email, 'optional'), attendee('someone@elsewhere.example')],
+  });
+  const ev = await eventually('the event in Salesforce', () => sfEvent('Deal review'));
+  const rows = await eventually('its relations', () => {
+    const r = relationsOf(ev.Id);
+    return r.length >= 2 ? r : undefined;
+  });
+  const byRelation = new Map(rows.map((r) => [r.RelationId, r]));
+  assert.equal(byRelation.get(ann)?.IsParent, true, 'the contact is a related person');
+  assert.equal(byRelation.get(colleague().id)?.IsInvitee, true, 'the colleague is invited');
+  assert.equal(rows.length, 2, 'nothing for the address Salesforce does not know');
+  assert.equal(sandbox.org.records('Event').find((e) => e.Id === ev.Id)?.WhoId, ann);
+  await converge();
+  const problems = await app.store.itemErrors(rep().id, 'event');
+  assert.deepEqual(problems.filter((p) => p.itemId === ev.Id), [], 'no problem reported for a clean match');
+});
+
+test('an address two contacts share is reported as unresolved, by position, and neither is related', async () => {
+  await contact('Twin', 'shared@customer.example');
+  await contact('Twain', 'shared@customer.example');
+  await mbCreate({ subject: 'Which one', ...slot(2, 11), attendees: [attendee('nobody@elsewhere.example'), attendee('shared@customer.example')] });
+  const ev = await eventually('the event in Salesforce', () => sfEvent('Which one'));
+  const row = await eventually('an unresolved item', async () => (await app.store.itemErrors(rep().id, 'event')).find((p) => p.itemId === ev.Id && p.code === 'unresolved'));
+  assert.match(row.message, /attendee 2 of 2/);
+  assert.doesNotMatch(row.message, /shared@/, 'the address is not stored at rest');
+  assert.deepEqual(relationsOf(ev.Id).filter((r) => String(r.RelationId).startsWith('003')), []);
+});
+
+test('an attendee removed in the mailbox loses the relation; a relation the rep added in Salesforce stays', async () => {
+  const bo = await contact('Berg', 'bo.berg@customer.example');
+  const cy = await contact('Cole', 'cy.cole@customer.example');
+  const id = await mbCreate({ subject: 'Kick-off', ...slot(3, 9), attendees: [attendee('bo.berg@customer.example')] });
+  const ev = await eventually('the event in Salesforce', () => sfEvent('Kick-off'));
+  await eventually('Bo related', () => relationsOf(ev.Id).some((r) => r.RelationId === bo) || undefined);
+  // The rep relates another contact by hand in Salesforce.
+  const added = (await sf.sobject('EventRelation').create({ EventId: ev.Id, RelationId: cy, IsParent: true, IsInvitee: false })) as { success: boolean };
+  assert.ok(added.success);
+  const r = await graph.request('PATCH', `/users/${encodeURIComponent(rep().email)}/events/${encodeURIComponent(id)}`, { attendees: [] });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await eventually('Bo no longer related', () => !relationsOf(ev.Id).some((x) => x.RelationId === bo) || undefined);
+  await converge();
+  assert.ok(relationsOf(ev.Id).some((x) => x.RelationId === cy), 'the relation the rep added was removed');
+});
+
+test('auto-relate off: contacts are not related, colleagues are still invited', async () => {
+  await configure({ [cfgField.eventsAutoRelate]: false });
+  const dee = await contact('Dunn', 'dee.dunn@customer.example');
+  await mbCreate({ subject: 'Internal prep', ...slot(3, 11), attendees: [attendee('dee.dunn@customer.example'), attendee(colleague().email)] });
+  const ev = await eventually('the event in Salesforce', () => sfEvent('Internal prep'));
+  await eventually('the colleague invited', () => relationsOf(ev.Id).some((r) => r.RelationId === colleague().id) || undefined);
+  await converge();
+  assert.ok(!relationsOf(ev.Id).some((r) => r.RelationId === dee), 'the contact was related with auto-relate off');
+  await configure({ [cfgField.eventsAutoRelate]: true });
+});
+
+test('Salesforce invitees are not written to the mailbox: the mailbox sends invitations, Salesforce does not', async () => {
+  const created = (await sf.sobject('Event').create({ OwnerId: rep().id, Subject: 'Planned in Salesforce', StartDateTime: new Date(Math.floor(Date.now() / DAY) * DAY + 4 * DAY + 9 * 3_600_000).toISOString(), DurationInMinutes: 60 })) as { id: string };
+  const invited = (await sf.sobject('EventRelation').create({ EventId: created.id, RelationId: colleague().id, IsInvitee: true })) as { success: boolean };
+  assert.ok(invited.success);
+  const copy = await eventually('the mailbox copy', () => sandbox.graph.events(rep().email).find((e) => e.subject === 'Planned in Salesforce'));
+  await converge();
+  assert.deepEqual(copy.attendees ?? [], []);
+});
