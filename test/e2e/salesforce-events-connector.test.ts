@@ -297,6 +297,50 @@ test('deleteEvents: removes the events; already deleted or long gone is ok; bad 
   assert.equal(again[1]?.ok, true, 'an event id Salesforce no longer knows at all counts as deleted');
 });
 
+test('createEvents: a series is inserted as a series (IsRecurrence2 with the pattern), which the org expands', async () => {
+  const rep = newRep();
+  const [result] = await sf.createEvents(
+    rep,
+    [
+      {
+        ownerId: rep,
+        data: {
+          subject: 'Weekly sync',
+          start: '2025-08-05T08:00:00Z',
+          end: '2025-08-05T08:30:00Z',
+          isAllDay: false,
+          timeZone: ZONE,
+          recurrence: { freq: 'weekly', interval: 1, byDay: ['TU'], startDate: '2025-08-05', count: 3, timeZone: ZONE },
+        },
+      },
+    ],
+    ZONE,
+  );
+  const series = event(okId(result));
+  assert.deepEqual([series?.IsRecurrence2, series?.GroupEventType], [true, '3'], 'the returned id is the series record');
+  assert.match(String(series?.Recurrence2PatternText), /FREQ=WEEKLY/);
+  const occurrences = org.records('Event').filter((e) => e.ActivityRecurrence2Id === series?.ActivityRecurrence2Id && e.GroupEventType !== '3');
+  assert.equal(occurrences.length, 3);
+  const [back] = await sf.getEvents([okId(result)], ZONE);
+  assert.deepEqual([back?.data.kind, back?.data.fields.recurrence?.count], ['seriesMaster', 3]);
+});
+
+test('deleteEvents: a series record is deleted as a whole, from its first occurrence onwards (REST guide)', async () => {
+  const rep = newRep();
+  const seriesId = seedTimed(rep, 'Series to delete', '2025-08-04T08:00:00Z', 30, { IsRecurrence2: true, Recurrence2PatternText: 'RRULE:FREQ=DAILY;COUNT=4' });
+  const single = seedTimed(rep, 'Single to delete', '2025-08-04T10:00:00Z', 30);
+  const key = event(seriesId)?.ActivityRecurrence2Id;
+  const onwards = 'DELETE /services/data/v*/sobjects/Event/{id}/fromThisEventOnwards';
+  const before = org.counter.get(onwards);
+  const results = await sf.deleteEvents(rep, [seriesId, single]);
+  assert.deepEqual(results.map((r) => r.ok), [true, true]);
+  assert.equal(org.counter.get(onwards) - before, 1, 'the series through the series endpoint, the single through the collection');
+  assert.equal(org.records('Event').filter((e) => e.ActivityRecurrence2Id === key).length, 0, 'series record and occurrences gone');
+  assert.equal(event(single), undefined);
+  // Deleting it again is a plain delete of a deleted record: ok.
+  assert.equal((await sf.deleteEvents(rep, [seriesId]))[0]?.ok, true);
+});
+
 test('CDC: EventChangeEvent arrives for our writes with fromUs, for an edit made in Salesforce without it', async () => {
   const rep = newRep();
   const events: RecordChangeEvent[] = [];

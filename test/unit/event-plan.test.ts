@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventModel, inWindow, planEvents, type EventPlanInput, type EventSideInput } from '../../companion/src/core/event-plan.ts';
+import { createHmac } from 'node:crypto';
+import { eventModel, inWindow, meetingKeyHash, planEvents, type EventPlanInput, type EventSideInput } from '../../companion/src/core/event-plan.ts';
 import type { PairPlan } from '../../companion/src/core/pair-plan.ts';
 import type { EventFields, MappedEvent } from '../../companion/src/core/event.ts';
 import type { EventLink, SideItem } from '../../companion/src/core/sync-types.ts';
@@ -15,6 +16,21 @@ const review: EventFields = {
   description: 'Agenda:\n1. numbers\n2. plans',
   showAs: 'busy',
   reminderMinutes: 15,
+};
+
+const weekly: EventFields = {
+  subject: 'Weekly sync',
+  start: '2026-12-01T10:00:00Z',
+  end: '2026-12-01T10:30:00Z',
+  timeZone: 'Europe/London',
+  recurrence: { freq: 'weekly', interval: 1, byDay: ['TU'], startDate: '2026-12-01', count: 4, timeZone: 'Europe/London' },
+};
+const daily: EventFields = {
+  subject: 'Stand-up',
+  start: '2026-12-07T09:00:00Z',
+  end: '2026-12-07T09:15:00Z',
+  timeZone: 'Europe/London',
+  recurrence: { freq: 'daily', interval: 1, startDate: '2026-12-07', until: '2026-12-18', timeZone: 'Europe/London' },
 };
 
 const ev = (id: string, fields: EventFields, over: Partial<MappedEvent> = {}, version = 'v1'): SideItem<MappedEvent> => ({
@@ -228,13 +244,76 @@ test('selected mode: only mailbox events with the category go to Salesforce; Sal
   assert.deepEqual(excluded.mailbox, { unselected: 1 });
 });
 
-test('series are left out on both sides and counted', () => {
+test('series off: masters, occurrences and exceptions are left out on both sides and counted', () => {
+  for (const series of [false, undefined]) {
+    const { plan, excluded } = run({
+      series,
+      salesforce: changes([ev('s1', weekly, { kind: 'seriesMaster' }), ev('s2', review, { kind: 'occurrence', seriesMasterId: 'k1' })]),
+      mailbox: changes([ev('m1', review, { kind: 'occurrence', seriesMasterId: 'm0' }), ev('m2', review, { kind: 'exception', seriesMasterId: 'm0' })]),
+    });
+    assert.equal(plan.halted === false && plan.pairs.length, 0);
+    assert.deepEqual(excluded, { salesforce: { series: 2 }, mailbox: { series: 2 } });
+  }
+});
+
+test('series on: a master is copied as a whole; plain occurrences are implied and not counted; exceptions are counted', () => {
   const { plan, excluded } = run({
-    salesforce: changes([ev('s1', review, { kind: 'seriesMaster' })]),
-    mailbox: changes([ev('m1', review, { kind: 'occurrence', seriesMasterId: 'm0' })]),
+    series: true,
+    salesforce: changes([ev('s1', weekly, { kind: 'seriesMaster' }), ev('s2', { ...weekly, recurrence: undefined }, { kind: 'occurrence', seriesMasterId: 'k1' })]),
+    mailbox: changes([
+      ev('m1', daily, { kind: 'seriesMaster' }),
+      ev('m2', { ...daily, recurrence: undefined }, { kind: 'occurrence', seriesMasterId: 'm1' }),
+      ev('m3', { ...daily, recurrence: undefined, location: 'Moved' }, { kind: 'exception', seriesMasterId: 'm1' }),
+    ]),
+  });
+  assert.equal(plan.halted, false);
+  const ps = plan.halted ? [] : plan.pairs;
+  assert.deepEqual(ps.map((p) => [p.reason, p.sfId ?? p.mbId]).sort(), [['new_in_mailbox', 'm1'], ['new_in_salesforce', 's1']]);
+  const create = ps.find((p) => p.sfId === 's1')!.toMailbox;
+  assert.deepEqual(create?.op === 'create' ? create.data.recurrence : undefined, weekly.recurrence);
+  assert.deepEqual(excluded, { salesforce: {}, mailbox: { series_exception: 1 } });
+});
+
+test('series on: a master pairs by subject, first start and end, and only with a master', () => {
+  const both = pairs({
+    series: true,
+    salesforce: changes([ev('s1', weekly, { kind: 'seriesMaster' })]),
+    mailbox: changes([ev('m1', { ...weekly, subject: ' WEEKLY sync' }, { kind: 'seriesMaster' })]),
+  });
+  assert.deepEqual(both.map((p) => [p.reason, p.sfId, p.mbId]), [['paired', 's1', 'm1']]);
+  // A single event at the first occurrence's time is another meeting: each side gets a copy of the other.
+  const single = { ...weekly, recurrence: undefined };
+  for (const [sf, mb] of [
+    [ev('s1', weekly, { kind: 'seriesMaster' }), ev('m1', single)],
+    [ev('s1', single), ev('m1', weekly, { kind: 'seriesMaster' })],
+  ] as const) {
+    const ps = pairs({ series: true, salesforce: changes([sf]), mailbox: changes([mb]) });
+    assert.deepEqual(ps.map((p) => p.reason).sort(), ['new_in_mailbox', 'new_in_salesforce']);
+  }
+});
+
+test('the meeting key of a single event is unchanged by series sync (held events are stored by its hash)', () => {
+  const expected = createHmac('sha256', SALT).update(`event-key\u0000quarterly review\u0000${review.start}\u0000${review.end}`, 'utf8').digest('base64url').slice(0, 22);
+  assert.equal(meetingKeyHash(review, SALT), expected);
+  assert.notEqual(meetingKeyHash({ ...review, recurrence: weekly.recurrence }, SALT), expected);
+});
+
+test('series on: a master outside the window is still synced (connectors list it for its occurrences in the window)', () => {
+  const old = { ...weekly, start: '2026-01-06T10:00:00Z', end: '2026-01-06T10:30:00Z', recurrence: { ...weekly.recurrence!, startDate: '2026-01-06', count: undefined } };
+  const { plan, excluded } = run({ series: true, salesforce: changes([ev('s1', old, { kind: 'seriesMaster' })]) });
+  assert.deepEqual(plan.halted ? [] : plan.pairs.map((p) => [p.reason, p.toMailbox?.op]), [['new_in_salesforce', 'create']]);
+  assert.deepEqual(excluded.salesforce, {});
+});
+
+test('series on: the private and selected rules apply to a master; a master without a readable pattern stays out', () => {
+  const { plan, excluded } = run({
+    series: true,
+    selection: 'selected',
+    salesforce: changes([ev('s1', { ...weekly, isPrivate: true }, { kind: 'seriesMaster' }), ev('s2', { ...weekly, subject: 'No pattern', recurrence: undefined }, { kind: 'seriesMaster' })]),
+    mailbox: changes([ev('m1', { ...daily, isPrivate: true }, { kind: 'seriesMaster' }), ev('m2', { ...daily, subject: 'Untagged' }, { kind: 'seriesMaster', selected: false })]),
   });
   assert.equal(plan.halted === false && plan.pairs.length, 0);
-  assert.deepEqual(excluded, { salesforce: { series: 1 }, mailbox: { series: 1 } });
+  assert.deepEqual(excluded, { salesforce: { private: 1, series: 1 }, mailbox: { private: 1, unselected: 1 } });
 });
 
 test('a cancelled meeting in the mailbox deletes its Salesforce copy', () => {
@@ -377,4 +456,27 @@ test('one-way: a value only the receiver has survives pairing and the sender\'s 
   const paired: EventLink = { userId: 'u1', sfId: 's1', mbId: 'm1', sfVersion: 'v1', mbVersion: 'v1', hashes: ps[0]!.agreed };
   const later = pairs({ direction: 'mailbox_to_salesforce', links: [paired], salesforce: changes([], [], [ev('s1', review)]), mailbox: changes([ev('m1', { ...review, location: undefined, description: 'new agenda' })]) });
   assert.deepEqual(setOf(later[0]!.toSalesforce), { description: 'new agenda' });
+});
+
+test('a meeting someone else organizes follows the organizer: it flows to Salesforce, Salesforce edits and deletes never go back', () => {
+  const invited = { ...review, organizer: { email: 'Boss@Partner.example' } };
+  const base = { links: [link('s1', 'm1', invited)], repEmail: 'rep@example.com' };
+  // The rep edits the Salesforce copy; the organizer moves the meeting.
+  const ps = pairs({
+    ...base,
+    salesforce: changes([ev('s1', { ...invited, location: 'Room 9' })]),
+    mailbox: changes([ev('m1', { ...invited, start: '2026-12-03T15:00:00Z', end: '2026-12-03T16:00:00Z' })]),
+  });
+  assert.equal(ps[0]!.toMailbox, undefined, 'a Salesforce edit was written into the organizer\'s meeting');
+  assert.deepEqual(setOf(ps[0]!.toSalesforce), { start: '2026-12-03T15:00:00Z', end: '2026-12-03T16:00:00Z' });
+  // A later organizer update of the same field wins over the rep's Salesforce edit.
+  const again = pairs({ ...base, salesforce: changes([ev('s1', { ...invited, location: 'Room 9' })]), mailbox: changes([ev('m1', { ...invited, location: 'Room 1' })]) });
+  assert.deepEqual(setOf(again[0]!.toSalesforce), { location: 'Room 1' });
+  // Deleting the Salesforce copy leaves the meeting in the calendar (the pair is parked).
+  const gone = pairs({ ...base, salesforce: changes([], ['s1']), mailbox: changes([], [], [ev('m1', invited)]) });
+  assert.equal(gone[0]!.toMailbox, undefined);
+  assert.deepEqual(gone[0]!.parked, { side: 'salesforce', gone: true });
+  // The rep's own meetings are not affected.
+  const own = pairs({ links: [link('s1', 'm1', { ...review, organizer: { email: 'rep@example.com' } })], repEmail: 'REP@example.com', salesforce: changes([ev('s1', { ...review, organizer: { email: 'rep@example.com' }, location: 'Room 9' })]) });
+  assert.deepEqual(setOf(own[0]!.toMailbox), { location: 'Room 9' });
 });

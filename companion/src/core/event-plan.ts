@@ -7,8 +7,17 @@
  *   when the configuration allows private events.
  * - In "only events the rep selects" mode, a mailbox event is in scope only while it carries the
  *   configured category; events that come from Salesforce are created with that category.
- * - Event series (masters, occurrences, exceptions) are not synced yet: they stay out of scope
- *   on both sides and are counted, so the rep's status says how many were left alone.
+ * - Event series, when the configuration syncs them, travel as a whole: the series master (its
+ *   pattern and the fields every occurrence shares) is the item that pairs, is created, updated
+ *   and deleted. Its plain occurrences are what the pattern implies on the other side, so they
+ *   are skipped without being counted. A modified occurrence (an exception) stays out and is
+ *   counted: syncing modified and cancelled occurrences is a later step (event-series*.ts), and
+ *   until then an exception never turns into an event of its own. A master is exempt from the
+ *   window check, since connectors only list the masters of series with occurrences in the window
+ *   (its own start may lie long before it). A master whose pattern could not be read is left out
+ *   and counted too: copied without its pattern it would become a single event.
+ *   With series off, masters, occurrences and exceptions all stay out on both sides and are
+ *   counted, so the rep's status says how many were left alone.
  * - A cancelled meeting in the mailbox counts as deleted there.
  * - The sync window limits what is *created* on the other side; an event already linked keeps
  *   syncing wherever it moves, and leaving the window is never taken for a delete.
@@ -28,7 +37,7 @@ import type { Direction, EventLink, SideItem } from './sync-types.ts';
 export interface EventScopeOptions {
   selection: 'all' | 'selected';
   privateEvents: boolean;
-  /** Event series on (Sync_Configuration__c Events_Sync_Series__c); optional until series sync lands. */
+  /** Event series on (Sync_Configuration__c Events_Sync_Series__c); absent = off. */
   series?: boolean;
 }
 
@@ -68,6 +77,12 @@ export interface EventPlanInput extends EventScopeOptions {
   heldBefore: HeldEvent[];
   /** See PairPlanInput.unsettledCreates. */
   unsettledCreates?: UnsettledCreate[];
+  /**
+   * The rep's mailbox address. A mailbox meeting whose organizer is someone else is the organizer's
+   * copy: it follows the organizer, whose updates overwrite it, so it flows to Salesforce only and
+   * Salesforce edits never go back to it (PairPlanInput.followMailbox).
+   */
+  repEmail?: string;
 }
 
 export interface HeldEvent {
@@ -75,7 +90,8 @@ export interface HeldEvent {
   keyHash: string;
 }
 
-export type ExclusionReason = 'private' | 'unselected' | 'series' | 'outside_window';
+/** 'series': series off, or a master without a readable pattern; 'series_exception': a modified occurrence (series on). */
+export type ExclusionReason = 'private' | 'unselected' | 'series' | 'series_exception' | 'outside_window';
 
 export interface EventPlanResult {
   plan: Plan<EventFields>;
@@ -114,7 +130,10 @@ export function eventModel(salt: string): ItemModel<EventFields> {
   };
 }
 
-/** Pairs unlinked events by subject (trimmed, case-insensitive) + start + end; ambiguity never pairs. */
+/**
+ * Pairs unlinked events by subject (trimmed, case-insensitive) + start + end, a series master only
+ * with a master; ambiguity never pairs.
+ */
 export function matchEvents(sfItems: SideItem<EventFields>[], mbItems: SideItem<EventFields>[]): Map<string, SideItem<EventFields>> {
   return matchByKeys(sfItems, mbItems, [meetingKey]);
 }
@@ -125,16 +144,29 @@ export function meetingKeyHash(fields: EventFields, salt: string): string | unde
   return key === undefined ? undefined : createHmac('sha256', salt).update(`event-key\u0000${key}`, 'utf8').digest('base64url').slice(0, 22);
 }
 
-/** Subject (trimmed, any case) + start + end: what makes two events the same meeting. */
+/**
+ * Subject (trimmed, any case) + start + end: what makes two events the same meeting. A master's
+ * start and end are its first occurrence's, which a single event can share; the marker keeps the
+ * two apart. Singles keep the key they always had, since held events are stored by its hash.
+ */
 function meetingKey(data: EventFields): string | undefined {
   const n = normaliseEvent(data);
   if (n.start === undefined || n.end === undefined) return undefined;
-  return `${(n.subject ?? '').toLowerCase()}\u0000${n.start}\u0000${n.end}`;
+  const key = `${(n.subject ?? '').toLowerCase()}\u0000${n.start}\u0000${n.end}`;
+  return n.recurrence === undefined ? key : `${key}\u0000series`;
 }
 
-/** Why an event is out of the sync scope on its side, or undefined when it is in. */
-export function scopeExclusion(side: 'salesforce' | 'mailbox', event: MappedEvent, opts: EventScopeOptions): ExclusionReason | undefined {
-  if (event.kind !== 'single') return 'series';
+/**
+ * Why an event is out of the sync scope on its side, or undefined when it is in. 'implied': a
+ * plain occurrence of a series that syncs as a whole; its master stands for it.
+ */
+export function scopeExclusion(side: 'salesforce' | 'mailbox', event: MappedEvent, opts: EventScopeOptions): ExclusionReason | 'implied' | undefined {
+  if (event.kind !== 'single') {
+    if (opts.series !== true) return 'series';
+    if (event.kind === 'occurrence') return 'implied';
+    if (event.kind === 'exception') return 'series_exception';
+    if (normaliseEvent(event.fields).recurrence === undefined) return 'series';
+  }
   if (normaliseEvent(event.fields).isPrivate === true && !opts.privateEvents) return 'private';
   if (side === 'mailbox' && opts.selection === 'selected' && !event.selected) return 'unselected';
   return undefined;
@@ -149,6 +181,18 @@ export function inWindow(fields: EventFields, window: { start: string; end: stri
   const start = Date.parse(n.isAllDay === true ? `${n.start}T00:00:00Z` : n.start) - slack;
   const end = Date.parse(n.isAllDay === true ? `${n.end}T00:00:00Z` : n.end) + slack;
   return start < Date.parse(window.end) && end > Date.parse(window.start);
+}
+
+/** Mailbox meetings someone else organizes (see EventPlanInput.repEmail). */
+function invitedCopies(input: EventPlanInput): Set<string> {
+  const rep = input.repEmail?.trim().toLowerCase();
+  const out = new Set<string>();
+  if (!rep) return out;
+  for (const item of [...input.mailbox.items, ...input.mailbox.found]) {
+    const organizer = item.data.fields.organizer?.email.trim().toLowerCase();
+    if (organizer && organizer !== rep) out.add(item.id);
+  }
+  return out;
 }
 
 export function planEvents(input: EventPlanInput): EventPlanResult {
@@ -182,14 +226,15 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
         if (linked) out.deleted.push(item.id);
         continue;
       }
-      const reason = scopeExclusion(side, item.data, input) ?? (linked || inWindow(item.data.fields, input.window) ? undefined : 'outside_window');
+      const inView = linked || item.data.kind === 'seriesMaster' || inWindow(item.data.fields, input.window);
+      const reason = scopeExclusion(side, item.data, input) ?? (inView ? undefined : 'outside_window');
       if (reason === undefined) {
         const { data, ...rest } = item;
         out.items.push({ ...rest, data: data.fields });
       } else if (linked || createSources[side].has(item.id)) {
         // The source of a create whose outcome is unknown counts as having left the scope too, so its result is not kept in sync.
         out.leftScope!.push(item.id);
-      } else {
+      } else if (reason !== 'implied') {
         excluded[side][reason] = (excluded[side][reason] ?? 0) + 1;
       }
     }
@@ -233,6 +278,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     maxDeleteShare: input.maxDeleteShare,
     park: true,
     survivorsRead: true,
+    followMailbox: invitedCopies(input),
     ...(input.unsettledCreates ? { unsettledCreates: input.unsettledCreates } : {}),
   });
   return { plan, excluded, held };

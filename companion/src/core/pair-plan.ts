@@ -84,6 +84,12 @@ export interface PairPlanInput<F> {
    * become since; the source is created only once a full listing of the target shows no such item.
    */
   unsettledCreates?: UnsettledCreate[];
+  /**
+   * Mailbox ids whose pairs follow the mailbox copy whatever the direction: meetings someone else
+   * organizes, which the organizer's updates overwrite. They flow mailbox → Salesforce only (if the
+   * direction carries that way at all); Salesforce edits and deletes are never written back.
+   */
+  followMailbox?: ReadonlySet<string>;
 }
 
 export interface UnsettledCreate {
@@ -185,7 +191,7 @@ export function planPairs<F>(model: ItemModel<F>, input: PairPlanInput<F>): Plan
     linkedMb.add(link.mbId);
     const sfState = sideState(link.sfId, sfItems, sfDeleted, sfLeft, sf.full);
     const mbState = sideState(link.mbId, mbItems, mbDeleted, mbLeft, mb.full);
-    const pair = ctx.planLinked(link, sfState, mbState);
+    const pair = ctx.forMailboxItem(link.mbId).planLinked(link, sfState, mbState);
     if (pair) pairs.push(pair);
   }
 
@@ -230,13 +236,22 @@ function byId<T extends { id: string }>(items: T[]): Map<string, T> {
 class PlanContext<F> {
   private readonly toMb: boolean;
   private readonly toSf: boolean;
+  private following?: PlanContext<F>;
 
   constructor(
     private readonly model: ItemModel<F>,
     private readonly input: PairPlanInput<F>,
+    followsMailbox = false,
   ) {
-    this.toMb = flowsToMailbox(input.direction);
+    this.toMb = !followsMailbox && flowsToMailbox(input.direction);
     this.toSf = flowsToSalesforce(input.direction);
+  }
+
+  /** The context for a pair: one that never writes to the mailbox for a meeting someone else organizes. */
+  forMailboxItem(mbId: string | undefined): PlanContext<F> {
+    if (mbId === undefined || !this.input.followMailbox?.has(mbId) || !this.toMb) return this;
+    this.following ??= new PlanContext(this.model, this.input, true);
+    return this.following;
   }
 
   private holdsInMailbox(f: keyof F & string): boolean {
@@ -249,8 +264,8 @@ class PlanContext<F> {
    * Salesforce wins — a documented rule rather than a coin toss.
    */
   private winner(sfItem?: SideItem<F>, mbItem?: SideItem<F>): Side {
-    if (this.input.direction === 'salesforce_to_mailbox') return 'salesforce';
-    if (this.input.direction === 'mailbox_to_salesforce') return 'mailbox';
+    if (!this.toSf) return 'salesforce';
+    if (!this.toMb) return 'mailbox';
     if (this.input.conflictPolicy === 'newest_wins') {
       const sfAt = sfItem?.modifiedAt ? Date.parse(sfItem.modifiedAt) : NaN;
       const mbAt = mbItem?.modifiedAt ? Date.parse(mbItem.modifiedAt) : NaN;
@@ -395,7 +410,7 @@ class PlanContext<F> {
           ? { state: 'gone' }
           : { state: 'unseen' };
       const state = (i: SideItem<F> | undefined): SideState<F> => (i ? { state: 'present', item: i } : sourceOut);
-      const pair = this.planLinked(link, state(sfItem), state(mbItem));
+      const pair = this.forMailboxItem(link.mbId).planLinked(link, state(sfItem), state(mbItem));
       out.pairs.push({ ...(pair ?? { sfId: link.sfId, mbId: link.mbId, agreed: {}, conflicts: [], unlink: false }), base: link, reason: 'adopted' });
     }
     return out;
@@ -452,7 +467,7 @@ class PlanContext<F> {
       const mbItem = matches.get(sfItem.id);
       if (mbItem) {
         matchedMb.add(mbItem.id);
-        out.push(this.planPaired(sfItem, mbItem));
+        out.push(this.forMailboxItem(mbItem.id).planPaired(sfItem, mbItem));
       } else if (this.toMb) {
         out.push({
           sfId: sfItem.id,

@@ -218,6 +218,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     selection: cfg.selection,
     privateEvents: cfg.privateEvents,
     series: cfg.series,
+    repEmail: user.email,
     salt: deps.salt,
     window,
     links,

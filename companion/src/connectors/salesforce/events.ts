@@ -239,6 +239,9 @@ export async function createEvents(
     // Nulls only clear fields; a new record has nothing to clear.
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(m.record)) if (v !== null) body[k] = v;
+    // A pattern alone does not make a series: the insert must also say IsRecurrence2 (settable on
+    // create only), or the org keeps a single event with the pattern text beside it.
+    if (typeof body.Recurrence2PatternText === 'string') body.IsRecurrence2 = true;
     body.OwnerId = item.ownerId;
     pending.push({ index, body, warnings: [...m.warnings] });
   });
@@ -314,9 +317,111 @@ export async function deleteEvents(api: SalesforceApi, asUserId: string, ids: st
   });
   const actor = await actorForPending(api, asUserId, pending, results);
   if (!actor) return results;
-  await runCollections(api, actor, EVENTS, 'delete', pending, results, log);
-  await confirmGone(api, pending, results, log);
+  let series: Map<string, string>;
+  try {
+    series = await seriesRecordsAmong(api, pending.map((p) => p.id as string));
+  } catch (err) {
+    // Whether an id is a series decides how it is deleted: unread, nothing is sent.
+    const c = classify(err);
+    log('warn', 'salesforce event read before delete failed', { user: asUserId, records: pending.length, code: c.code, status: c.status });
+    for (const p of pending) results[p.index] = itemFailure(p.id, safeCode(c.code), describeRequestError('event read before delete', c), c.kind !== 'rejected');
+    return results;
+  }
+  const seriesPending = pending.filter((p) => series.has(to18(p.id as string)));
+  const plain = pending.filter((p) => !series.has(to18(p.id as string)));
+  const leftover = await deleteSeries(api, actor, seriesPending, series, results, log);
+  plain.push(...leftover);
+  await runCollections(api, actor, EVENTS, 'delete', plain, results, log);
+  await confirmGone(api, plain, results, log);
   return results;
+}
+
+/** The Lightning series records among ids (18-character id → series key); other ids are absent. */
+async function seriesRecordsAmong(api: SalesforceApi, ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const row of await queryByIds(api, 'event read before delete', ids, (inList) => `Id IN ${inList}`)) {
+    const key = salesforceSeriesKey(row);
+    if (isSalesforceId(row.Id) && row.GroupEventType === '3' && key !== undefined) out.set(to18(row.Id), key);
+  }
+  return out;
+}
+
+/**
+ * Deletes whole series the way the REST guide ("Delete Lightning Experience Event Series") says:
+ * DELETE …/sobjects/Event/{first occurrence}/fromThisEventOnwards. The guide is silent on a plain
+ * delete of the series record (GroupEventType '3') and on whether that record goes with its
+ * occurrences, so success is only reported once a read shows the series record gone; a series
+ * record that outlives its occurrences is reported, never taken for deleted. A series with no
+ * occurrence left to start from is returned for a plain delete (the only call that remains).
+ */
+async function deleteSeries(
+  api: SalesforceApi,
+  actor: Actor,
+  pending: Pending[],
+  keys: Map<string, string>,
+  results: SalesforceWriteResult[],
+  log: Log,
+): Promise<Pending[]> {
+  if (pending.length === 0) return [];
+  const keyOf = (p: Pending) => keys.get(to18(p.id as string)) as string;
+  const first = new Map<string, string>();
+  try {
+    for (const part of chunk([...new Set(pending.map(keyOf))], IN_CLAUSE_IDS)) {
+      // Historical occurrences (IsRecurrence2Exclusion) cannot start a delete "from this event onwards".
+      const soql =
+        `SELECT Id, ActivityRecurrence2Id, StartDateTime FROM Event WHERE ActivityRecurrence2Id IN ${soqlIdList(part)}` +
+        ` AND GroupEventType != '3' AND IsChild = false AND IsRecurrence2Exclusion = false ORDER BY StartDateTime ASC`;
+      for (const row of await api.query<SalesforceEventRecord>(api.integration, 'event series occurrences', soql)) {
+        const key = row.ActivityRecurrence2Id;
+        if (typeof key === 'string' && isSalesforceId(row.Id) && !first.has(to18(key))) first.set(to18(key), row.Id);
+      }
+    }
+  } catch (err) {
+    const c = classify(err);
+    log('warn', 'salesforce event series read before delete failed', { user: actor.label, records: pending.length, code: c.code, status: c.status });
+    for (const p of pending) results[p.index] = itemFailure(p.id, safeCode(c.code), describeRequestError('event series read before delete', c), c.kind !== 'rejected');
+    return [];
+  }
+  const leftover: Pending[] = [];
+  const sent: Pending[] = [];
+  for (const p of pending) {
+    const occurrence = first.get(to18(keyOf(p)));
+    if (occurrence === undefined) {
+      leftover.push(p);
+      continue;
+    }
+    try {
+      await api.call(actor, 'event series delete', 'idempotent', () => ({ method: 'DELETE', url: `/sobjects/Event/${occurrence}/fromThisEventOnwards` }));
+    } catch (err) {
+      const c = classify(err);
+      const text = err instanceof SalesforceApiError ? err.message : describeRequestError('event series delete', c);
+      results[p.index] = itemFailure(p.id, safeCode(c.code), text, err instanceof SalesforceApiError ? err.retryable : c.kind !== 'rejected');
+    }
+    sent.push(p);
+  }
+  if (sent.length === 0) return leftover;
+  let remaining: Set<string>;
+  try {
+    remaining = new Set((await seriesRecordsAmong(api, sent.map((p) => p.id as string))).keys());
+  } catch (err) {
+    const c = classify(err);
+    log('warn', 'salesforce event series delete check failed', { records: sent.length, code: c.code, status: c.status });
+    // Unconfirmed: a retry reads the series afresh and finds it gone or still there.
+    for (const p of sent) results[p.index] ??= itemFailure(p.id, safeCode(c.code), describeRequestError('event series delete check', c), true);
+    return leftover;
+  }
+  for (const p of sent) {
+    if (!remaining.has(to18(p.id as string))) results[p.index] = { ok: true, id: p.id as string, version: '' };
+    else {
+      results[p.index] ??= itemFailure(
+        p.id,
+        'SERIES_NOT_DELETED',
+        `Salesforce event series ${p.id as string}: its occurrences were deleted but the series record was kept; delete the series in Salesforce`,
+        false,
+      );
+    }
+  }
+  return leftover;
 }
 
 /**

@@ -1,0 +1,274 @@
+/**
+ * Event series end to end: the sandbox and the companion, driven from outside with jsforce and
+ * msal-node + fetch. A series travels as a whole: one series record in Salesforce (its occurrences
+ * expanded by the org) is one series master in the mailbox (its occurrences expanded by Exchange).
+ * The "sync event series" setting is changed the way an admin would (a record update in Salesforce).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import { loadConfig } from '../../companion/src/config/load.ts';
+import { startApp, type App } from '../../companion/src/app.ts';
+import type { EventSyncOutcome } from '../../companion/src/engine/event-sync.ts';
+import { waitForConvergence } from '../../companion/src/cli/converge.ts';
+import { silentLog } from '../../companion/src/ports/log.ts';
+import { SF } from '../../companion/src/core/sf-schema.ts';
+import { salesforceAdmin, graphClient, eventually, type GraphTestClient } from '../support/clients.ts';
+import type jsforce from 'jsforce';
+
+type Rec = Record<string, unknown>;
+let sandbox: Sandbox;
+let app: App;
+let sf: jsforce.Connection;
+let graph: GraphTestClient;
+let dir: string;
+const DAY = 86_400_000;
+const cfgField = SF.configuration.fields;
+const RRULE_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+const GRAPH_DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** Every events pass of the rep, newest last, so a test can look at what a pass left out. */
+const passes: EventSyncOutcome[] = [];
+
+const rep = () => sandbox.seeded.users[0]!;
+const mailboxPath = () => `/users/${encodeURIComponent(rep().email)}`;
+/** The UTC day `days` from today, as midnight in ms. */
+const dayMs = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+async function converge(since = 0): Promise<void> {
+  await waitForConvergence(app, [rep().id], 60_000, undefined, since);
+}
+
+/** An admin edits the rep's configuration in Salesforce; the companion picks it up on its next refresh. */
+async function configure(fields: Rec): Promise<void> {
+  const r = (await sf.sobject(SF.configuration.object).update({ Id: sandbox.seeded.configurationId, ...fields })) as { success: boolean };
+  assert.ok(r.success);
+  await app.refreshUsers();
+  // A round already under way still has the old configuration: only later rounds count.
+  await converge(Date.now());
+}
+
+/** Stored mailbox events (singles, masters, exceptions) as GET /events lists them. */
+async function mbEvents(): Promise<Rec[]> {
+  const out: Rec[] = [];
+  let next: string | undefined = `${mailboxPath()}/events?$top=100`;
+  while (next) {
+    const r = await graph.request('GET', next);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    out.push(...(r.body.value as Rec[]));
+    const link = r.body['@odata.nextLink'] as string | undefined;
+    next = link ? link.slice(sandbox.manifest.microsoft.graphUrl.length) : undefined;
+  }
+  return out;
+}
+const mbBySubject = async (subject: string) => (await mbEvents()).filter((e) => e.subject === subject);
+
+async function mbCreate(body: Rec): Promise<string> {
+  const r = await graph.request('POST', `${mailboxPath()}/events`, body);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.id as string;
+}
+async function mbPatch(id: string, body: Rec): Promise<void> {
+  const r = await graph.request('PATCH', `${mailboxPath()}/events/${encodeURIComponent(id)}`, body);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+async function mbDelete(id: string): Promise<void> {
+  const r = await graph.request('DELETE', `${mailboxPath()}/events/${encodeURIComponent(id)}`);
+  assert.equal(r.status, 204, JSON.stringify(r.body));
+}
+/** The instances Exchange expands a master into between two instants. */
+async function mbInstances(masterId: string, fromMs: number, toMs: number): Promise<Rec[]> {
+  const q = new URLSearchParams({ startDateTime: instant(fromMs), endDateTime: instant(toMs) });
+  const r = await graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.value as Rec[];
+}
+
+/** The rep's own Salesforce events with this subject: the series record (GroupEventType '3') and the rest. */
+async function sfBySubject(subject: string): Promise<{ series: Rec[]; others: Rec[] }> {
+  const soql =
+    'SELECT Id, Subject, GroupEventType, IsRecurrence2, Recurrence2PatternText, ActivityRecurrence2Id, StartDateTime FROM Event ' +
+    `WHERE OwnerId = '${rep().id}' AND IsChild = false AND Subject = '${subject.replaceAll("'", "\\'")}' ORDER BY StartDateTime`;
+  const rows = (await sf.query<Rec>(soql)).records;
+  return { series: rows.filter((r) => r.GroupEventType === '3'), others: rows.filter((r) => r.GroupEventType !== '3') };
+}
+
+/** A Salesforce series as a rep makes it in Lightning: one Event insert with the pattern. */
+async function sfCreateSeries(subject: string, startMs: number, minutes: number, pattern: string): Promise<string> {
+  const r = (await sf.sobject('Event').create({
+    OwnerId: rep().id,
+    Subject: subject,
+    StartDateTime: instant(startMs),
+    EndDateTime: instant(startMs + minutes * 60_000),
+    IsRecurrence2: true,
+    Recurrence2PatternText: pattern,
+  })) as { id: string; success: boolean };
+  assert.ok(r.success);
+  return r.id;
+}
+
+/** A daily series with an end date, as Outlook creates it (times in the rep's Windows zone). */
+function dailySeries(subject: string, firstDay: number, days: number): Rec {
+  const date = isoDate(dayMs(firstDay));
+  return {
+    subject,
+    start: { dateTime: `${date}T09:00:00`, timeZone: 'GMT Standard Time' },
+    end: { dateTime: `${date}T09:30:00`, timeZone: 'GMT Standard Time' },
+    recurrence: {
+      pattern: { type: 'daily', interval: 1 },
+      range: { type: 'endDate', startDate: date, endDate: isoDate(dayMs(firstDay + days - 1)), recurrenceTimeZone: 'GMT Standard Time' },
+    },
+  };
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-series-e2e-'));
+  sandbox = await startSandbox({ dir, users: 1, contactsPerUser: 1, mailboxContactsPerUser: 0 });
+  sf = salesforceAdmin(sandbox.manifest);
+  graph = graphClient(sandbox.manifest);
+  const config = loadConfig(sandbox.configPath);
+  config.sync.pollIntervalSeconds = 1;
+  app = await startApp({ config, log: silentLog });
+  app.events.on('eventsPass', (o) => {
+    if (o.userId === rep().id) passes.push(o);
+  });
+  await converge();
+});
+
+after(async () => {
+  await app?.stop();
+  await sandbox.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the seeded configuration syncs series', async () => {
+  const row = (await sf.sobject(SF.configuration.object).retrieve(sandbox.seeded.configurationId)) as Rec;
+  assert.equal(row[cfgField.eventsSeries], true);
+});
+
+test('a weekly series made in Salesforce is one series master in the mailbox, with the same pattern', async () => {
+  const start = dayMs(7) + 10 * 3_600_000;
+  const weekday = new Date(start).getUTCDay();
+  await sfCreateSeries('Weekly pipeline', start, 30, `RRULE:FREQ=WEEKLY;BYDAY=${RRULE_DAYS[weekday]};COUNT=4`);
+  const master = await eventually('the series in the mailbox', async () => (await mbBySubject('Weekly pipeline'))[0]);
+  await converge();
+  const copies = await mbBySubject('Weekly pipeline');
+  assert.deepEqual(copies.map((e) => e.type), ['seriesMaster'], 'one master, no single events');
+  const recurrence = master.recurrence as { pattern: Rec; range: Rec };
+  assert.equal(recurrence.pattern.type, 'weekly');
+  assert.deepEqual(recurrence.pattern.daysOfWeek, [GRAPH_DAYS[weekday]]);
+  assert.equal(recurrence.pattern.interval, 1);
+  assert.equal(recurrence.range.type, 'numbered');
+  assert.equal(recurrence.range.numberOfOccurrences, 4);
+  assert.equal(recurrence.range.startDate, isoDate(start));
+  const instances = await mbInstances(String(master.id), dayMs(0), dayMs(40));
+  assert.deepEqual(
+    instances.map((i) => Date.parse(`${String((i.start as Rec).dateTime)}Z`)),
+    [0, 1, 2, 3].map((w) => start + w * 7 * DAY),
+    'Exchange expands it to the four Salesforce occurrences',
+  );
+  // Nothing came back: still one series record and its four occurrences in Salesforce.
+  const inSf = await sfBySubject('Weekly pipeline');
+  assert.equal(inSf.series.length, 1);
+  assert.equal(inSf.others.length, 4);
+});
+
+test('a daily series with an end date made in the mailbox is one series record in Salesforce, expanded by the org', async () => {
+  const masterId = await mbCreate(dailySeries('Daily stand-up', 3, 5));
+  const record = await eventually('the series record in Salesforce', async () => (await sfBySubject('Daily stand-up')).series[0]);
+  await converge();
+  const inSf = await sfBySubject('Daily stand-up');
+  assert.equal(inSf.series.length, 1, 'one series record');
+  assert.equal(record.IsRecurrence2, true);
+  const pattern = String(record.Recurrence2PatternText);
+  assert.match(pattern, /FREQ=DAILY/);
+  assert.match(pattern, new RegExp(`UNTIL=${isoDate(dayMs(7)).replaceAll('-', '')}`));
+  assert.doesNotMatch(pattern, /COUNT=/);
+  // The org expanded it: five occurrences, all of this series, at the mailbox's times.
+  assert.equal(inSf.others.length, 5);
+  assert.ok(inSf.others.every((o) => o.ActivityRecurrence2Id === record.ActivityRecurrence2Id));
+  const mbStarts = (await mbInstances(masterId, dayMs(0), dayMs(20))).map((i) => Date.parse(`${String((i.start as Rec).dateTime)}Z`));
+  assert.deepEqual(inSf.others.map((o) => Date.parse(String(o.StartDateTime))), mbStarts);
+  // Not copied back: the mailbox still has the one master.
+  assert.deepEqual((await mbBySubject('Daily stand-up')).map((e) => e.id), [masterId]);
+});
+
+test('renaming the series in the mailbox renames the Salesforce series record (and the org its occurrences)', async () => {
+  const master = (await mbBySubject('Daily stand-up'))[0]!;
+  await mbPatch(String(master.id), { subject: 'Daily stand-up (team B)' });
+  await eventually('the renamed series record', async () => (await sfBySubject('Daily stand-up (team B)')).series.length === 1);
+  await converge();
+  const inSf = await sfBySubject('Daily stand-up (team B)');
+  assert.equal(inSf.others.length, 5);
+  assert.equal((await sfBySubject('Daily stand-up')).series.length, 0);
+});
+
+test('deleting a series on one side deletes it on the other', async () => {
+  // Mailbox → Salesforce: the series record and its occurrences go.
+  const master = (await mbBySubject('Daily stand-up (team B)'))[0]!;
+  await mbDelete(String(master.id));
+  await eventually('the Salesforce series gone', async () => {
+    const inSf = await sfBySubject('Daily stand-up (team B)');
+    return inSf.series.length + inSf.others.length === 0;
+  });
+  // Salesforce → mailbox: the rep deletes the whole series, as the REST guide says, from its first occurrence onwards.
+  const first = (await sfBySubject('Weekly pipeline')).others[0]!;
+  await sf.request({ method: 'DELETE', url: `/sobjects/Event/${String(first.Id)}/fromThisEventOnwards` });
+  assert.equal((await sfBySubject('Weekly pipeline')).series.length, 0);
+  await eventually('the mailbox series gone', async () => (await mbBySubject('Weekly pipeline')).length === 0);
+  await converge();
+  assert.equal((await app.store.eventLinks(rep().id)).some((l) => l.mbId === master.id), false);
+});
+
+test('series off: neither side\'s series is copied, and the passes count them as left out', async () => {
+  await configure({ [cfgField.eventsSeries]: false });
+  const since = passes.length;
+  const start = dayMs(10) + 14 * 3_600_000;
+  await sfCreateSeries('Off in Salesforce', start, 60, `RRULE:FREQ=WEEKLY;BYDAY=${RRULE_DAYS[new Date(start).getUTCDay()]};COUNT=3`);
+  await mbCreate(dailySeries('Off in the mailbox', 12, 3));
+  const counted = (side: 'salesforce' | 'mailbox') => passes.slice(since).some((p) => (p.excluded[side].series ?? 0) > 0);
+  await eventually('both series counted as left out', () => counted('salesforce') && counted('mailbox'));
+  await converge();
+  assert.equal((await mbBySubject('Off in Salesforce')).length, 0);
+  const inSf = await sfBySubject('Off in the mailbox');
+  assert.equal(inSf.series.length + inSf.others.length, 0);
+  // Switched back on, both are copied as series (the full listing a configuration change starts).
+  await configure({ [cfgField.eventsSeries]: true });
+  await converge();
+  assert.deepEqual((await mbBySubject('Off in Salesforce')).map((e) => e.type), ['seriesMaster']);
+  assert.equal((await sfBySubject('Off in the mailbox')).series.length, 1);
+});
+
+test('a pattern change in the mailbox is a per-event error (Salesforce cannot update a pattern); everything else still syncs', async () => {
+  const master = (await mbBySubject('Off in the mailbox'))[0]!;
+  const before = (await sfBySubject('Off in the mailbox')).series[0]!;
+  const recurrence = structuredClone(master.recurrence) as { range: Rec };
+  recurrence.range.endDate = isoDate(dayMs(16));
+  await mbPatch(String(master.id), { recurrence });
+  const problem = await eventually('the per-event error', async () =>
+    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.itemId === before.Id || e.itemId === master.id),
+  );
+  assert.deepEqual(problem.fields, ['recurrence']);
+  assert.match(problem.message, /pattern/);
+  await converge();
+  // The Salesforce series is left as it was, never half-changed.
+  const after = (await sfBySubject('Off in the mailbox')).series[0]!;
+  assert.equal(after.Recurrence2PatternText, before.Recurrence2PatternText);
+  const status = await app.store.getUserStatus(rep().id);
+  assert.ok((status?.eventsFailed ?? 0) >= 1);
+  assert.notEqual(status?.state, 'stopped');
+  // Other events, and other changes, still flow.
+  const t = dayMs(5) + 15 * 3_600_000;
+  await sf.sobject('Event').create({ OwnerId: rep().id, Subject: 'After the error', StartDateTime: instant(t), EndDateTime: instant(t + 3_600_000) });
+  await eventually('the new event in the mailbox', async () => (await mbBySubject('After the error')).length === 1);
+  const other = (await mbBySubject('Off in Salesforce'))[0]!;
+  await mbPatch(String(other.id), { location: { displayName: 'Room 12' } });
+  await eventually('the series edit in Salesforce', async () => {
+    const rows = (await sf.query<Rec>(`SELECT Location FROM Event WHERE OwnerId = '${rep().id}' AND GroupEventType = '3' AND Subject = 'Off in Salesforce'`)).records;
+    return rows[0]?.Location === 'Room 12';
+  });
+});
