@@ -1037,6 +1037,27 @@ describe('engine bugs the model found (regressions)', () => {
   );
 
   it(
+    'BUG 10: a copy whose create response was lost, edited by the rep while its source is deleted: re-created once, never twice',
+    async () => {
+      const r = rig({ ...twoWay, propagateDeletes: true });
+      const s = await r.sf.userCreate(r.store, meeting('Budget'));
+      r.mb.failures.failNext('createEvents', 1, 'applied-throw'); // the copy is made, the companion never hears so
+      await r.sync();
+      const [m] = [...r.mb.events.keys()];
+      r.mb.userEdit(m!, { location: 'Room 1' }); // the rep edits that copy …
+      await r.sf.userDelete(r.store, s); // … and deletes the Salesforce original
+      for (let i = 0; i < 2; i++) await r.sync();
+      // The edit wins over the delete: the event is re-created in Salesforce, and linked, so nothing is copied back
+      // (before the fix it was left unlinked, and its next edit copied it to the mailbox again).
+      const [again] = [...r.sf.events.keys()];
+      await r.sf.userEdit(r.store, again!, { description: 'Agenda' });
+      for (let i = 0; i < 2; i++) await r.sync();
+      assert.deepEqual(subjects(r.sf.events), ['Budget']);
+      assert.deepEqual(subjects(r.mb.events), ['Budget'], 'the re-created event was copied to the mailbox a second time');
+    },
+  );
+
+  it(
     'BUG 2a: a mailbox event that loses and regains the category pairs with its Salesforce copy again',
     async () => {
       const r = rig({ ...twoWay, selection: 'selected' });

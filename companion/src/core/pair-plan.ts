@@ -411,7 +411,9 @@ class PlanContext<F> {
           : { state: 'unseen' };
       const state = (i: SideItem<F> | undefined): SideState<F> => (i ? { state: 'present', item: i } : sourceOut);
       const pair = this.forMailboxItem(link.mbId).planLinked(link, state(sfItem), state(mbItem));
-      out.pairs.push({ ...(pair ?? { sfId: link.sfId, mbId: link.mbId, agreed: {}, conflicts: [], unlink: false }), base: link, reason: 'adopted' });
+      // A source deleted or out of scope meanwhile keeps the reason that decides its settlement (re-created, parked, …).
+      if (!pair) out.pairs.push({ sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [], unlink: false, reason: 'adopted' });
+      else out.pairs.push(pair.reason === 'changed' ? { ...pair, reason: 'adopted' } : pair);
     }
     return out;
   }
