@@ -6,25 +6,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
-import { loadConfig } from '../../companion/src/config/load.ts';
-import { startApp, type App } from '../../companion/src/app.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
+import type { App } from '../../companion/src/app.ts';
 import type { EventSyncOutcome } from '../../companion/src/engine/event-sync.ts';
-import { waitForConvergence } from '../../companion/src/cli/converge.ts';
-import { silentLog } from '../../companion/src/ports/log.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { salesforceAdmin, graphClient, eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
 import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
+let h: SyncHarness;
 let sandbox: Sandbox;
 let app: App;
 let sf: jsforce.Connection;
 let graph: GraphTestClient;
-let dir: string;
 const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
 const RRULE_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
@@ -39,18 +34,8 @@ const dayMs = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-async function converge(since = 0): Promise<void> {
-  await waitForConvergence(app, [rep().id], 60_000, undefined, since);
-}
-
-/** An admin edits the rep's configuration in Salesforce; the companion picks it up on its next refresh. */
-async function configure(fields: Rec): Promise<void> {
-  const r = (await sf.sobject(SF.configuration.object).update({ Id: sandbox.seeded.configurationId, ...fields })) as { success: boolean };
-  assert.ok(r.success);
-  await app.refreshUsers();
-  // A round already under way still has the old configuration: only later rounds count.
-  await converge(Date.now());
-}
+const converge = (since = 0) => h.converge(since);
+const configure = (fields: Rec) => h.configure(sandbox.seeded.configurationId, fields);
 
 /** Stored mailbox events (singles, masters, exceptions) as GET /events lists them. */
 async function mbEvents(): Promise<Rec[]> {
@@ -126,23 +111,18 @@ function dailySeries(subject: string, firstDay: number, days: number): Rec {
 }
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-series-e2e-'));
-  sandbox = await startSandbox({ dir, users: 1, contactsPerUser: 1, mailboxContactsPerUser: 0 });
-  sf = salesforceAdmin(sandbox.manifest);
-  graph = graphClient(sandbox.manifest);
-  const config = loadConfig(sandbox.configPath);
-  config.sync.pollIntervalSeconds = 1;
-  app = await startApp({ config, log: silentLog });
-  app.events.on('eventsPass', (o) => {
-    if (o.userId === rep().id) passes.push(o);
+  h = await startSyncHarness({
+    name: 'series-e2e',
+    users: 1,
+    contactsPerUser: 1,
+    // One rep only: every events pass is theirs.
+    onApp: (app) => app.events.on('eventsPass', (o: EventSyncOutcome) => passes.push(o)),
   });
-  await converge();
+  ({ sandbox, app, sf, graph } = h);
 });
 
 after(async () => {
-  await app?.stop();
-  await sandbox.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 test('the seeded configuration syncs series', async () => {

@@ -5,25 +5,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
 import { SELECTED_EVENTS_CATEGORY } from '../../sandbox/seed.ts';
-import { loadConfig } from '../../companion/src/config/load.ts';
-import { startApp, type App } from '../../companion/src/app.ts';
-import { waitForConvergence } from '../../companion/src/cli/converge.ts';
-import { silentLog } from '../../companion/src/ports/log.ts';
+import type { App } from '../../companion/src/app.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { salesforceAdmin, graphClient, eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
 import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
+let h: SyncHarness;
 let sandbox: Sandbox;
 let app: App;
 let sf: jsforce.Connection;
 let graph: GraphTestClient;
-let dir: string;
 const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
 
@@ -39,18 +34,8 @@ const slot = (days: number, hour: number) => {
   return { start: new Date(day + hour * 3_600_000).toISOString().replace('.000Z', 'Z'), end: new Date(day + (hour + 1) * 3_600_000).toISOString().replace('.000Z', 'Z') };
 };
 
-async function converge(since = 0): Promise<void> {
-  await waitForConvergence(app, sandbox.seeded.users.map((u) => u.id), 60_000, undefined, since);
-}
-
-/** An admin edits the rep's configuration in Salesforce; the companion picks it up on its next refresh. */
-async function configure(configurationId: string, fields: Rec): Promise<void> {
-  const r = (await sf.sobject(SF.configuration.object).update({ Id: configurationId, ...fields })) as { success: boolean };
-  assert.ok(r.success);
-  await app.refreshUsers();
-  // A round already under way still has the old configuration: only later rounds count.
-  await converge(Date.now());
-}
+const converge = (since = 0) => h.converge(since);
+const configure = (configurationId: string, fields: Rec) => h.configure(configurationId, fields);
 
 async function mbCreate(email: string, body: Rec): Promise<string> {
   const r = await graph.request('POST', `/users/${encodeURIComponent(email)}/events`, body);
@@ -63,20 +48,12 @@ async function mbPatch(email: string, id: string, body: Rec): Promise<void> {
 }
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncline-events-e2e-'));
-  sandbox = await startSandbox({ dir, users: 2, contactsPerUser: 1, mailboxContactsPerUser: 0 });
-  sf = salesforceAdmin(sandbox.manifest);
-  graph = graphClient(sandbox.manifest);
-  const config = loadConfig(sandbox.configPath);
-  config.sync.pollIntervalSeconds = 1;
-  app = await startApp({ config, log: silentLog });
-  await converge();
+  h = await startSyncHarness({ name: 'events-e2e', users: 2, contactsPerUser: 1 });
+  ({ sandbox, app, sf, graph } = h);
 });
 
 after(async () => {
-  await app?.stop();
-  await sandbox.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 test('initial sync, all events: pairs the shared meeting, copies the rest both ways, keeps the private event in the mailbox', () => {
@@ -142,13 +119,11 @@ test('edits to different fields on both sides both survive; the same field is de
   await converge();
   const sfVisit = sfBySubject(rep.id, 'Site visit — Northwind Traders')[0]!;
   const mbVisit = mbBySubject(rep.email, 'Site visit — Northwind Traders')[0]!;
-  await app.stop();
   // Both edited while the companion is down, so one pass sees both.
-  await sf.sobject('Event').update({ Id: String(sfVisit.Id), Location: 'Gate 3, 1 Harbour Way', Description: 'Salesforce notes' });
-  await mbPatch(rep.email, String(mbVisit.id), { showAs: 'free', body: { contentType: 'text', content: 'Mailbox notes' } });
-  const config = loadConfig(sandbox.configPath);
-  config.sync.pollIntervalSeconds = 1;
-  app = await startApp({ config, log: silentLog });
+  app = await h.restart(async () => {
+    await sf.sobject('Event').update({ Id: String(sfVisit.Id), Location: 'Gate 3, 1 Harbour Way', Description: 'Salesforce notes' });
+    await mbPatch(rep.email, String(mbVisit.id), { showAs: 'free', body: { contentType: 'text', content: 'Mailbox notes' } });
+  });
   await converge();
   const sfNow = sfBySubject(rep.id, 'Site visit — Northwind Traders')[0]!;
   const mbNow = mbBySubject(rep.email, 'Site visit — Northwind Traders')[0]!;

@@ -16,7 +16,7 @@ import {
   safeFieldNames,
   SalesforceApiError,
 } from './errors.ts';
-import { isSalesforceId, to18 } from './soql.ts';
+import { chunk, isSalesforceId, soqlIdList, to18 } from './soql.ts';
 
 /** A WriteResult that may carry mapping warnings (e.g. a company with no matching Account). */
 export type SalesforceWriteResult = WriteResult & { warnings?: MappingWarning[] };
@@ -179,4 +179,34 @@ export async function actorOrFail(
     }
     return undefined;
   }
+}
+
+/** Codes Salesforce gives a delete of an id it no longer has at all (past the recycle bin). */
+const MAYBE_GONE = new Set(['INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
+
+/**
+ * A deleted record leaves the recycle bin (ENTITY_IS_DELETED, already ok) for good after a while,
+ * and a delete then answers as for an id that never existed. Such an id counts as deleted only when
+ * the integration user's read confirms it is absent, so a refusal for any other reason stays one.
+ */
+export async function confirmGone(api: SalesforceApi, sobject: 'Event' | 'EventRelation', pending: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
+  const suspects = pending.filter((p) => {
+    const r = results[p.index];
+    return r !== undefined && !r.ok && MAYBE_GONE.has(r.error.code);
+  });
+  if (suspects.length === 0) return;
+  const what = sobject === 'Event' ? 'event' : 'event relation';
+  const present = new Set<string>();
+  try {
+    for (const part of chunk([...new Set(suspects.map((p) => to18(p.id as string)))], IN_CLAUSE_IDS)) {
+      const rows = await api.query<{ Id?: unknown }>(api.integration, `${what} delete check`, `SELECT Id FROM ${sobject} WHERE Id IN ${soqlIdList(part)}`);
+      for (const r of rows) if (isSalesforceId(r.Id)) present.add(to18(r.Id));
+    }
+  } catch (err) {
+    // Unconfirmed: the items keep the error Salesforce gave.
+    const c = classify(err);
+    log('warn', `salesforce ${what} delete check failed`, { records: suspects.length, code: c.code, status: c.status });
+    return;
+  }
+  for (const p of suspects) if (!present.has(to18(p.id as string))) results[p.index] = { ok: true, id: p.id as string, version: '' };
 }

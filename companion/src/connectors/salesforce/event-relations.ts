@@ -9,6 +9,7 @@ import type { RelationInsert, WhoUpdate } from '../../ports/event-relations.ts';
 import type { SalesforceApi } from './api.ts';
 import {
   actorOrFail,
+  confirmGone,
   IN_CLAUSE_IDS,
   itemFailure,
   runCollections,
@@ -32,7 +33,6 @@ const RELATION_PREFIX = '0RE';
 const WHO_PREFIXES = ['003', '00Q'];
 
 /** Codes a delete may get for a row that is not there; confirmed by a read before counting as deleted. */
-const MAYBE_GONE = new Set(['INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
 
 interface EmailRow {
   Id?: unknown;
@@ -168,31 +168,10 @@ export async function deleteRelations(api: SalesforceApi, asUserId: string, ids:
     else pending.push({ index, id, body: {}, warnings: [] });
   });
   await send(api, asUserId, RELATIONS, 'delete', pending, results, log);
-  await confirmGone(api, pending, results, log);
+  await confirmGone(api, 'EventRelation', pending, results, log);
   return results;
 }
 
-/** A row deleted with its event, or by a rep meanwhile, answers as an unknown id: deleted when a read agrees. */
-async function confirmGone(api: SalesforceApi, pending: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
-  const suspects = pending.filter((p) => {
-    const r = results[p.index];
-    return r !== undefined && !r.ok && MAYBE_GONE.has(r.error.code);
-  });
-  if (suspects.length === 0) return;
-  const present = new Set<string>();
-  try {
-    for (const part of chunk([...new Set(suspects.map((p) => to18(p.id as string)))], IN_CLAUSE_IDS)) {
-      const rows = await api.query<{ Id?: unknown }>(api.integration, 'event relation delete check', `SELECT Id FROM EventRelation WHERE Id IN ${soqlIdList(part)}`);
-      for (const r of rows) if (isSalesforceId(r.Id)) present.add(to18(r.Id));
-    }
-  } catch (err) {
-    // Unconfirmed: the items keep the error Salesforce gave.
-    const c = classify(err);
-    log('warn', 'salesforce event relation delete check failed', { records: suspects.length, code: c.code, status: c.status });
-    return;
-  }
-  for (const p of suspects) if (!present.has(to18(p.id as string))) results[p.index] = { ok: true, id: p.id as string, version: '' };
-}
 
 export async function setWho(api: SalesforceApi, asUserId: string, items: WhoUpdate[], log: Log): Promise<SalesforceWriteResult[]> {
   const results: SalesforceWriteResult[] = new Array(items.length);

@@ -14,6 +14,7 @@ import type { EventUpdate, SalesforceEvent } from '../../ports/salesforce.ts';
 import type { Actor, SalesforceApi } from './api.ts';
 import {
   actorOrFail,
+  confirmGone,
   IN_CLAUSE_IDS,
   itemFailure,
   runCollections,
@@ -76,7 +77,6 @@ const MAX_ALL_DAY_DATES = SALESFORCE_EVENT_LIMITS.maxDurationMinutes / (24 * 60)
 const EVENT_KEY_PREFIX = '00U';
 
 /** Codes a delete may get for an id that is not there; confirmed by a read before counting as deleted. */
-const MAYBE_GONE = new Set(['INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
 
 const isEventId = (id: unknown): id is string => isSalesforceId(id) && id.startsWith(EVENT_KEY_PREFIX);
 
@@ -332,7 +332,7 @@ export async function deleteEvents(api: SalesforceApi, asUserId: string, ids: st
   const leftover = await deleteSeries(api, actor, seriesPending, series, results, log);
   plain.push(...leftover);
   await runCollections(api, actor, EVENTS, 'delete', plain, results, log);
-  await confirmGone(api, plain, results, log);
+  await confirmGone(api, 'Event', plain, results, log);
   return results;
 }
 
@@ -424,30 +424,3 @@ async function deleteSeries(
   return leftover;
 }
 
-/**
- * A deleted event leaves the recycle bin (ENTITY_IS_DELETED, already ok) for good after a while;
- * a delete then answers as for an id that never existed. Such an id counts as deleted only when
- * the integration user's read confirms it is absent, so a refusal for any other reason stays one.
- */
-async function confirmGone(api: SalesforceApi, pending: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
-  const suspects = pending.filter((p) => {
-    const r = results[p.index];
-    return r !== undefined && !r.ok && MAYBE_GONE.has(r.error.code);
-  });
-  if (suspects.length === 0) return;
-  const present = new Set<string>();
-  try {
-    for (const part of chunk([...new Set(suspects.map((p) => to18(p.id as string)))], IN_CLAUSE_IDS)) {
-      const rows = await api.query<{ Id?: unknown }>(api.integration, 'event delete check', `SELECT Id FROM Event WHERE Id IN ${soqlIdList(part)}`);
-      for (const r of rows) if (isSalesforceId(r.Id)) present.add(to18(r.Id));
-    }
-  } catch (err) {
-    // Unconfirmed: the items keep the error Salesforce gave.
-    const c = classify(err);
-    log('warn', 'salesforce event delete check failed', { records: suspects.length, code: c.code, status: c.status });
-    return;
-  }
-  for (const p of suspects) {
-    if (!present.has(to18(p.id as string))) results[p.index] = { ok: true, id: p.id as string, version: '' };
-  }
-}
