@@ -423,6 +423,8 @@ class World {
           this.flipTainted.add(lid);
           this.flippedThisRound.add(lid);
         }
+        // The known limit on Salesforce copies whose create response was lost (see repEdit).
+        if (cmd.side === 'salesforce' && this.sfCreateResponseLost && !this.repTouched.has(id)) this.flipTainted.add(lid);
         this.repTouched.add(id);
         this.touch(lid);
         this.log.push(`private ${cmd.side} ${id} ${lid} → ${set.isPrivate === true}`);
@@ -481,13 +483,14 @@ class World {
   private async repEdit(side: Side, id: string, set: Partial<EventFields>): Promise<void> {
     const lid = lidOf(this.fieldsOf(side, id));
     const was = synced(this.fieldsOf(side, id));
+    const engineMade = !this.repTouched.has(id);
     if (side === 'salesforce') await this.sf.userEdit(this.store, id, set);
     else this.mb.userEdit(id, set);
     const now = synced(this.fieldsOf(side, id));
     for (const f of SYNCED_EVENT_FIELDS) if (was[f] !== now[f]) this.repEdited.add(`${lid}|${side}|${f}`);
     // Known limit (README, "Events"): Salesforce keeps no create key, so a copy whose create response was lost is
     // recognised by its content only; if the rep edits it before the next pass, the event is copied a second time.
-    if (side === 'salesforce' && this.sfCreateResponseLost && this.origin.get(lid) === 'mailbox') this.flipTainted.add(lid);
+    if (side === 'salesforce' && this.sfCreateResponseLost && engineMade) this.flipTainted.add(lid);
     this.repTouched.add(id);
     this.touch(lid);
     this.log.push(`edit ${side} ${id} ${lid} ${JSON.stringify(set)}`);

@@ -279,10 +279,9 @@ class PlanContext<F> {
     for (const side of SIDES) {
       const u = stored.unsettled?.[side];
       if (!u || !('delete' in u)) continue;
-      // Whether the delete landed decides everything else: wait until that side has been read.
-      if (states[side].state === 'unseen') return undefined;
       if (states[side].state === 'gone') return this.afterOwnDelete(stored, side, states[otherSide(side)]);
-      // Still there: the delete did not land, and the pair is planned afresh.
+      // Still there (the delete did not land) or not read in this pass (an engine that does not read
+      // both copies): the pair is planned afresh, and a delete planned again finds the item gone or deletes it.
     }
     const { link, carried } = this.resolveUnsettled(stored, states);
     const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: false, ...(carried ? { unsettled: carried } : {}) };
