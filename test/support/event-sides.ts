@@ -147,6 +147,8 @@ export class FakeSalesforceEvents implements SalesforcePort {
       data: { fields: structuredClone(e.fields), kind: e.kind, selected: true },
       ownerId: e.ownerId,
       isChild: false,
+      // Like the connector, which always reads WhoId; these events are never related to anyone here.
+      whoId: null,
       warnings: [],
     };
   }

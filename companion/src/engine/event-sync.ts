@@ -249,7 +249,18 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     const mailboxSeen = new Map([...mailbox.items, ...mailbox.found].map((i) => [i.id, i.data.fields] as const));
     const created = new Set(writes.filter((w) => w.target === 'salesforce' && w.op.op === 'create' && w.result?.ok).map((w) => (w.result as { id: string }).id));
     const targets = relationTargets(settled.upserts, mailboxSeen, whoIds, created, cfg.autoRelate, deps.salt, user.email, (f) => f.recurrence !== undefined);
-    errors.push(...(await settleRelations(deps.relations, user, deps.salt, targets, now)));
+    try {
+      errors.push(...(await settleRelations(deps.relations, user, deps.salt, targets, now)));
+    } catch (err) {
+      // The events' own writes are done and must be recorded: a failed lookup only postpones the relations
+      // (their markers are unchanged, so the next pass that reads these events tries again).
+      // Only the error's name: a failed query's message can quote the addresses it looked up, which is content.
+      const kind = err instanceof Error ? err.name : 'error';
+      deps.log('warn', 'attendee relations not settled; retried when the events are read again', { userId, count: targets.length, error: kind });
+      for (const t of targets) {
+        errors.push({ userId, side: 'salesforce', itemId: t.link.sfId, code: 'request_failed', message: `event ${t.link.sfId}: looking up or listing its attendees' records failed (${kind}); tried again when the event is read again`, fields: ['attendees'], at: now });
+      }
+    }
   }
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
   const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);

@@ -1,0 +1,135 @@
+/**
+ * The attendee step of an events pass (engine/event-relations-sync.ts, called by syncUserEvents),
+ * over the in-memory sides and store: what it writes, when it writes nothing, and that a failing
+ * lookup never costs the pass its event writes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EmailMatches, EventRelationRow } from '../../companion/src/core/event-attendees.ts';
+import { syncUserEvents, type EventSyncDeps } from '../../companion/src/engine/event-sync.ts';
+import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../../companion/src/ports/event-relations.ts';
+import type { WriteResult } from '../../companion/src/ports/items.ts';
+import type { SyncUser } from '../../companion/src/ports/salesforce.ts';
+import { FakeMailboxEvents, FakeSalesforceEvents, LogicalClock } from '../support/event-sides.ts';
+import { createMemoryStore } from '../support/memory-store.ts';
+
+const USER_ID = '005000000000001AAA';
+const COLLEAGUE = '005000000000002AAA';
+const CONTACT = '003000000000001AAA';
+const NOW = new Date('2026-11-22T05:00:00Z');
+
+class FakeRelations implements EventRelationsPort {
+  failLookup = false;
+  lookups = 0;
+  readonly inserted: RelationInsert[] = [];
+  readonly who: WhoUpdate[] = [];
+  async lookupByEmail(_as: string, emails: string[]): Promise<Map<string, EmailMatches>> {
+    this.lookups++;
+    if (this.failLookup) throw new Error("MALFORMED_QUERY: WHERE Email IN ('ann@customer.example')");
+    const people: Record<string, EmailMatches> = {
+      'ann@customer.example': { contacts: [CONTACT], leads: [], users: [] },
+      'colleague@example.com': { contacts: [], leads: [], users: [COLLEAGUE] },
+    };
+    return new Map(emails.map((e) => [e, people[e] ?? { contacts: [], leads: [], users: [] }]));
+  }
+  async listRelations(eventIds: string[]): Promise<EventRelationRow[]> {
+    return this.inserted
+      .filter((r) => eventIds.includes(r.eventId))
+      .map((r, i) => ({ id: `0RE${i}`, eventId: r.eventId, relationId: r.relationId, isInvitee: r.isInvitee, isParent: r.isParent, isWhat: false }));
+  }
+  async insertRelations(_as: string, items: RelationInsert[]): Promise<WriteResult[]> {
+    this.inserted.push(...items);
+    return items.map((_, i) => ({ ok: true, id: `0RE${i}`, version: '' }));
+  }
+  async deleteRelations(_as: string, ids: string[]): Promise<WriteResult[]> {
+    return ids.map((id) => ({ ok: true, id, version: '' }));
+  }
+  async setWho(_as: string, items: WhoUpdate[]): Promise<WriteResult[]> {
+    this.who.push(...items);
+    return items.map((w) => ({ ok: true, id: w.eventId, version: '' }));
+  }
+}
+
+function user(autoRelate: boolean): SyncUser {
+  return {
+    userId: USER_ID,
+    username: 'rep@example.com',
+    email: 'rep@example.com',
+    timeZoneSidKey: 'Europe/Berlin',
+    configuration: {
+      id: 'a00000000000001',
+      name: 'Test',
+      contacts: { enabled: false, direction: 'both', filter: 'owned' },
+      events: { enabled: true, direction: 'both', selection: 'all', category: 'Salesforce', series: false, privateEvents: false, autoRelate, propagateDeletes: true, windowDaysBack: 30, windowDaysAhead: 60 },
+      conflictPolicy: 'salesforce_wins',
+      maxDeleteShare: 1,
+    },
+  };
+}
+
+function rig() {
+  const clock = new LogicalClock();
+  const sf = new FakeSalesforceEvents(clock, USER_ID);
+  const mb = new FakeMailboxEvents(clock);
+  const store = createMemoryStore();
+  const relations = new FakeRelations();
+  const deps: EventSyncDeps = { salesforce: sf, mailbox: mb, store, clock: { now: () => NOW }, log: () => {}, salt: 'salt', keys: { newKey: () => 'k' }, relations };
+  const meeting = mb.userCreate(
+    {
+      subject: 'Deal review',
+      start: '2026-11-24T09:00:00Z',
+      end: '2026-11-24T10:00:00Z',
+      timeZone: 'Europe/Berlin',
+      attendees: [
+        { email: 'ann@customer.example', type: 'required' },
+        { email: 'colleague@example.com', type: 'optional' },
+      ],
+    },
+    [],
+  );
+  return { sf, mb, store, relations, deps, meeting };
+}
+
+describe('attendee relations in the events pass', () => {
+  it('relates the contact and invites the colleague once, and does nothing more while the people stay the same', async () => {
+    const r = rig();
+    await syncUserEvents(r.deps, user(true));
+    const [sfId] = [...r.sf.events.keys()];
+    assert.deepEqual(
+      r.relations.inserted.map((i) => [i.eventId, i.relationId, i.isParent, i.isInvitee]).sort(),
+      [
+        [sfId, CONTACT, true, true],
+        [sfId, COLLEAGUE, false, true],
+      ].sort(),
+    );
+    assert.deepEqual(r.relations.who, [{ eventId: sfId, whoId: CONTACT }]);
+    // The meeting is edited, its people are not: no new lookup.
+    r.mb.userEdit(r.meeting, { location: 'Room 2' });
+    await syncUserEvents(r.deps, user(true));
+    assert.equal(r.relations.lookups, 1);
+  });
+
+  it('a failing lookup costs the pass nothing but the relations, names no address, and is tried again when the event is read', async () => {
+    const r = rig();
+    r.relations.failLookup = true;
+    const outcome = await syncUserEvents(r.deps, user(true));
+    assert.equal(r.sf.events.size, 1, 'the event itself was still created');
+    assert.equal((await r.store.eventLinks(USER_ID)).length, 1, 'and linked');
+    const problem = outcome.standing.find((e) => e.code === 'request_failed');
+    assert.ok(problem, 'the failure is on the rep status');
+    assert.doesNotMatch(problem.message, /@/, 'an address reached the status rows');
+    r.relations.failLookup = false;
+    r.mb.userEdit(r.meeting, { location: 'Room 2' });
+    await syncUserEvents(r.deps, user(true));
+    assert.equal(r.relations.inserted.length, 2);
+  });
+
+  it('with auto-relate off only the colleague is invited; switching it on relates the contact at the next read', async () => {
+    const r = rig();
+    await syncUserEvents(r.deps, user(false));
+    assert.deepEqual(r.relations.inserted.map((i) => i.relationId), [COLLEAGUE]);
+    r.mb.userEdit(r.meeting, { location: 'Room 2' });
+    await syncUserEvents(r.deps, user(true));
+    assert.deepEqual(r.relations.inserted.map((i) => i.relationId).sort(), [COLLEAGUE, CONTACT].sort());
+  });
+});
