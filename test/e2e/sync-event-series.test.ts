@@ -223,28 +223,27 @@ test('series off: neither side\'s series is copied, and the passes count them as
   assert.equal((await sfBySubject('Off in the mailbox')).series.length, 1);
 });
 
-test('a pattern change in the mailbox is a per-event error (Salesforce cannot update a pattern); everything else still syncs', async () => {
+test('a pattern change in the mailbox replaces the Salesforce series (Salesforce cannot update a pattern), as Salesforce itself does', async () => {
   const master = (await mbBySubject('Off in the mailbox'))[0]!;
   const before = (await sfBySubject('Off in the mailbox')).series[0]!;
   const recurrence = structuredClone(master.recurrence) as { range: Rec };
   recurrence.range.endDate = isoDate(dayMs(16));
   await mbPatch(String(master.id), { recurrence });
-  const problem = await eventually('the per-event error', async () =>
-    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.itemId === before.Id || e.itemId === master.id),
-  );
-  assert.deepEqual(problem.fields, ['recurrence']);
-  assert.match(problem.message, /pattern/);
+  const after = await eventually('the replacement series in Salesforce', async () => {
+    const series = (await sfBySubject('Off in the mailbox')).series;
+    return series.length === 1 && series[0]!.Id !== before.Id ? series[0]! : undefined;
+  });
   await converge();
-  // The Salesforce series is left as it was, never half-changed.
-  const after = (await sfBySubject('Off in the mailbox')).series[0]!;
-  assert.equal(after.Recurrence2PatternText, before.Recurrence2PatternText);
-  const status = await app.store.getUserStatus(rep().id);
-  assert.ok((status?.eventsFailed ?? 0) >= 1);
-  assert.notEqual(status?.state, 'stopped');
-  // Other events, and other changes, still flow.
-  const t = dayMs(5) + 15 * 3_600_000;
-  await sf.sobject('Event').create({ OwnerId: rep().id, Subject: 'After the error', StartDateTime: instant(t), EndDateTime: instant(t + 3_600_000) });
-  await eventually('the new event in the mailbox', async () => (await mbBySubject('After the error')).length === 1);
+  assert.match(String(after.Recurrence2PatternText), /UNTIL=/, 'the new end reached Salesforce');
+  assert.notEqual(after.Recurrence2PatternText, before.Recurrence2PatternText);
+  // The old series is gone (never both side by side), the mailbox master was not touched, and the pair follows the new record.
+  assert.equal((await sfBySubject('Off in the mailbox')).series.length, 1);
+  assert.equal((await mbBySubject('Off in the mailbox')).length, 1);
+  const links = await app.store.eventLinks(rep().id);
+  assert.equal(links.find((l) => l.mbId === master.id)?.sfId, after.Id);
+  const problems = (await app.store.itemErrors(rep().id, 'event')).filter((e) => e.itemId === before.Id || e.itemId === after.Id || e.itemId === master.id);
+  assert.deepEqual(problems, []);
+  // Other changes still flow.
   const other = (await mbBySubject('Off in Salesforce'))[0]!;
   await mbPatch(String(other.id), { location: { displayName: 'Room 12' } });
   await eventually('the series edit in Salesforce', async () => {

@@ -482,3 +482,26 @@ test('a meeting someone else organizes follows the organizer: it flows to Salesf
   const own = pairs({ links: [link('s1', 'm1', { ...review, organizer: { email: 'rep@example.com' } })], repEmail: 'REP@example.com', salesforce: changes([ev('s1', { ...review, organizer: { email: 'rep@example.com' }, location: 'Room 9' })]) });
   assert.deepEqual(setOf(own[0]!.toMailbox), { location: 'Room 9' });
 });
+
+test('a pattern change toward Salesforce replaces the series there (delete, then create), keeping what Salesforce holds', () => {
+  const weekly = { freq: 'weekly' as const, interval: 1, byDay: ['TU' as const], startDate: '2026-12-01', count: 4, timeZone: 'Europe/Berlin' };
+  const series = { ...review, start: '2026-12-01T09:00:00Z', end: '2026-12-01T10:00:00Z', recurrence: weekly };
+  const longer = { ...weekly, count: 8 };
+  const ps = pairs({
+    series: true,
+    links: [link('s1', 'm1', series)],
+    salesforce: changes([], [], [ev('s1', { ...series, description: 'kept' }, { kind: 'seriesMaster' })]),
+    mailbox: changes([ev('m1', { ...series, recurrence: longer }, { kind: 'seriesMaster' })]),
+  });
+  assert.equal(ps[0]!.reason, 'replaced');
+  assert.equal(ps[0]!.replaces, 's1');
+  const op = ps[0]!.toSalesforce;
+  assert.equal(op?.op, 'create');
+  assert.deepEqual(op?.op === 'create' && op.data.recurrence, longer);
+  assert.equal(op?.op === 'create' && op.data.description, 'kept', 'the Salesforce edit travels with the replacement');
+  assert.deepEqual(setOf(ps[0]!.toMailbox), { description: 'kept' });
+  // Any other change is a plain update.
+  const plain = pairs({ series: true, links: [link('s1', 'm1', series)], salesforce: changes([], [], [ev('s1', series, { kind: 'seriesMaster' })]), mailbox: changes([ev('m1', { ...series, location: 'Room 2' }, { kind: 'seriesMaster' })]) });
+  assert.equal(plain[0]!.replaces, undefined);
+  assert.deepEqual(setOf(plain[0]!.toSalesforce), { location: 'Room 2' });
+});

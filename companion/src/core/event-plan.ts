@@ -126,6 +126,8 @@ export function eventModel(salt: string): ItemModel<EventFields> {
     mailboxFields: SYNCED_EVENT_FIELDS,
     hash: (data) => hashEventFields(comparableEvent(data), salt),
     has: (data, field) => normaliseEvent(data)[field] !== undefined,
+    // Recurrence2PatternText can be created but not updated (salesforce-event.ts).
+    salesforceCreateOnly: ['recurrence'],
     match: matchEvents,
   };
 }

@@ -48,6 +48,12 @@ export interface ItemModel<F> {
   hash(data: F): Record<string, string>;
   /** Whether a field has a value once normalised (used to fill gaps when two items are first paired). */
   has(data: F, field: keyof F & string): boolean;
+  /**
+   * Fields Salesforce takes on create only (an event series' pattern). A change of one toward
+   * Salesforce replaces the item there: the old one is deleted, then the new one created — as
+   * Salesforce itself does when a series' pattern changes.
+   */
+  salesforceCreateOnly?: readonly (keyof F & string)[];
   /** Unlinked Salesforce id → the unlinked mailbox item that is the same thing; ambiguity never pairs. */
   match(sfItems: SideItem<F>[], mbItems: SideItem<F>[]): Map<string, SideItem<F>>;
 }
@@ -127,7 +133,8 @@ export type PairReason =
   | 'left_scope_in_mailbox'
   | 'recreated'
   | 'parked'
-  | 'adopted';
+  | 'adopted'
+  | 'replaced';
 
 export interface PairPlan<F> {
   sfId?: string;
@@ -147,6 +154,11 @@ export interface PairPlan<F> {
   parked?: ParkedLink;
   /** Unsettled writes of an earlier pass this pass could not resolve (their target was not read): kept. */
   unsettled?: ItemLink['unsettled'];
+  /**
+   * The Salesforce item `toSalesforce` (a create) replaces: deleted first, and the create only goes
+   * ahead once that delete succeeded (ItemModel.salesforceCreateOnly). `sfId` still names it.
+   */
+  replaces?: string;
   conflicts: FieldConflict[];
   /** How the pair came to be, for progress and tests. */
   reason: PairReason;
@@ -324,7 +336,16 @@ class PlanContext<F> {
       else merge.copy('mailbox', f, mbItem!.data[f], mbHash![f]!);
     }
 
-    return merge.into({ ...base, sfVersion: sfItem?.version, mbVersion: mbItem?.version, reason: 'changed' }, mbItem?.version ?? link.mbVersion);
+    return this.replaceIfCreateOnly(merge.into({ ...base, sfVersion: sfItem?.version, mbVersion: mbItem?.version, reason: 'changed' }, mbItem?.version ?? link.mbVersion), sfItem);
+  }
+
+  /** An update Salesforce cannot take (ItemModel.salesforceCreateOnly) becomes a replacement, when the Salesforce item was read. */
+  private replaceIfCreateOnly(pair: PairPlan<F>, sfItem: SideItem<F> | undefined): PairPlan<F> {
+    const op = pair.toSalesforce;
+    const only = this.model.salesforceCreateOnly ?? [];
+    if (op?.op !== 'update' || !sfItem || !pair.sfId || !only.some((f) => f in op.set)) return pair;
+    const data = { ...sfItem.data, ...op.set } as F;
+    return { ...pair, toSalesforce: { op: 'create', data, agreed: this.model.hash(data) }, replaces: pair.sfId, reason: 'replaced' };
   }
 
   /**

@@ -40,6 +40,7 @@ export function collectWrites<F>(pairs: PairPlan<F>[]): PendingWrite<F>[] {
   const writes: PendingWrite<F>[] = [];
   for (const pair of pairs) {
     if (pair.toMailbox) writes.push({ pair, target: 'mailbox', op: pair.toMailbox });
+    if (pair.replaces) writes.push({ pair, target: 'salesforce', op: { op: 'delete' } });
     if (pair.toSalesforce) writes.push({ pair, target: 'salesforce', op: pair.toSalesforce });
   }
   return writes;
@@ -72,7 +73,14 @@ export async function executeWrites<F>(
     const mine = writes.filter((w) => w.target === target);
     await guard(mine.filter((w) => w.op.op === 'delete'), (ws) => writer.delete(ws));
     await guard(mine.filter((w): w is UpdateWrite<F> => w.op.op === 'update'), (ws) => writer.update(ws));
-    await guard(mine.filter((w): w is CreateWrite<F> => w.op.op === 'create'), (ws) => writer.create(ws));
+    // A replacement is created only once the item it replaces is gone, so the two never stand side by side.
+    const blocked = new Set(mine.filter((w) => w.op.op === 'delete' && w.pair.replaces !== undefined && !w.result?.ok).map((w) => w.pair));
+    for (const w of mine) {
+      if (w.op.op === 'create' && blocked.has(w.pair)) {
+        w.result = { ok: false, error: { code: 'replace_blocked', message: `${w.pair.replaces} could not be deleted, so its replacement was not created; tried again next pass`, retryable: false } };
+      }
+    }
+    await guard(mine.filter((w): w is CreateWrite<F> => w.op.op === 'create' && !blocked.has(w.pair)), (ws) => writer.create(ws));
   }
 }
 
@@ -178,6 +186,8 @@ export function settle<F>(
       ...(pair.parked ? { parked: pair.parked } : {}),
       ...(Object.keys(unsettled).length > 0 ? { unsettled } : {}),
     };
+    // A replaced item is gone once its delete succeeded, whether or not the replacement was created.
+    if (pair.replaces && !deleteFailed) out.removals.push({ userId, sfId: pair.replaces });
     if (pair.unlink) {
       const old = pair.base;
       if (deleteFailed) {
