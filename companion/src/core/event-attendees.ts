@@ -144,7 +144,8 @@ function kindOf(id: string): PersonKind | undefined {
   return undefined;
 }
 
-interface Person {
+/** Someone on an event, by lower-cased address, and where they stand on it. */
+export interface Person {
   email: string;
   position: number | 'organizer';
 }
@@ -155,9 +156,13 @@ function describePosition(position: number | 'organizer', total: number): string
 
 const NO_MATCHES: EmailMatches = { contacts: [], leads: [], users: [] };
 
-export function planRelations(input: RelationPlanInput): RelationPlan {
-  const rep = normaliseEmail(input.repEmail);
-  const repUser = input.repUserId === undefined ? undefined : idKey(input.repUserId);
+/**
+ * The people a plan relates, each once, with where they stand on the event: the attendees that
+ * are people and the organizer, without the rep. The engine keys them (attendeeKeys) to tell
+ * whether an event's people changed before it looks anything up.
+ */
+export function relatedPeople(attendees: readonly Attendee[], organizer: { email: string } | undefined, repEmail: string): Person[] {
+  const rep = normaliseEmail(repEmail);
   const people: Person[] = [];
   const seen = new Set<string>();
   const add = (raw: string | undefined, position: number | 'organizer'): void => {
@@ -166,13 +171,21 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
     seen.add(email);
     people.push({ email, position });
   };
-  input.attendees.forEach((a, i) => {
+  attendees.forEach((a, i) => {
     // A room or piece of equipment is a Salesforce Calendar, not a person to match.
     if (a.type !== 'resource') add(a.email, i);
   });
-  add(input.organizer?.email, 'organizer');
+  add(organizer?.email, 'organizer');
+  return people;
+}
+
+export function planRelations(input: RelationPlanInput): RelationPlan {
+  const rep = normaliseEmail(input.repEmail);
+  const repUser = input.repUserId === undefined ? undefined : idKey(input.repUserId);
+  const people = relatedPeople(input.attendees, input.organizer, input.repEmail);
+  const seen = new Set(people.map((p) => p.email));
   const total = input.attendees.length;
-  const keys = attendeeKeys(seen, input.salt);
+  const keys = attendeeKeys(people.map((p) => p.email), input.salt);
   const plan: RelationPlan = { insert: [], delete: [], unresolved: [], warnings: [], attendeeKeys: keys };
 
   if (input.isPrivate) {

@@ -374,11 +374,16 @@ class PlanContext<F> {
     const base = { sfId: link.sfId, mbId: link.mbId, base: link, agreed: {}, conflicts: [] as FieldConflict[], unlink: true };
     const reason: PairReason = deleted === 'salesforce' ? 'deleted_in_salesforce' : 'deleted_in_mailbox';
     if (survivor.state !== 'present' || !(deleted === 'salesforce' ? this.toSf : this.toMb)) return { ...base, reason };
-    const item = survivor.item;
-    const op: WriteOp<F> = { op: 'create', data: deleted === 'salesforce' ? item.data : this.mailboxView(item.data), agreed: this.model.hash(item.data) };
-    return deleted === 'salesforce'
-      ? { ...base, sfId: undefined, mbVersion: item.version, toSalesforce: op, reason: 'recreated' }
-      : { ...base, mbId: undefined, sfVersion: item.version, toMailbox: op, reason: 'recreated' };
+    return this.recreate(base, deleted, survivor.item);
+  }
+
+  /** The pair ends on the side where its copy is gone, and the survivor is created there afresh. */
+  private recreate(base: Omit<PairPlan<F>, 'reason'>, gone: Side, survivor: SideItem<F>): PairPlan<F> {
+    const data = gone === 'salesforce' ? survivor.data : this.mailboxView(survivor.data);
+    const op: WriteOp<F> = { op: 'create', data, agreed: this.model.hash(survivor.data) };
+    return gone === 'salesforce'
+      ? { ...base, sfId: undefined, mbVersion: survivor.version, toSalesforce: op, reason: 'recreated' }
+      : { ...base, mbId: undefined, sfVersion: survivor.version, toMailbox: op, reason: 'recreated' };
   }
 
   /**
@@ -464,11 +469,7 @@ class PlanContext<F> {
       const recreateFlows = gone === 'salesforce' ? this.toSf : this.toMb;
       if (recreateFlows) {
         // The surviving side was edited after the last sync: keep the edit by re-creating the item on the side that deleted it.
-        const data = gone === 'salesforce' ? survivor.data : this.mailboxView(survivor.data);
-        const op: WriteOp<F> = { op: 'create', data, agreed: this.model.hash(survivor.data) };
-        return gone === 'salesforce'
-          ? { ...base, sfId: undefined, mbVersion: survivor.version, toSalesforce: op, reason: 'recreated' }
-          : { ...base, mbId: undefined, sfVersion: survivor.version, toMailbox: op, reason: 'recreated' };
+        return this.recreate(base, gone, survivor);
       }
     }
     if (!deleteFlows) return keep();

@@ -8,7 +8,7 @@
  * setting) changed since the last time their relations were settled. That is remembered in the
  * link's hashes under RELATED_KEY as salted keys of the addresses, never the addresses.
  */
-import { attendeeKeys, planRelations, type EventRelationRow, type RelationPlan } from '../core/event-attendees.ts';
+import { attendeeKeys, planRelations, relatedPeople, type EventRelationRow, type RelationPlan } from '../core/event-attendees.ts';
 import type { EventFields } from '../core/event.ts';
 import type { ItemLink } from '../core/sync-types.ts';
 import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../ports/event-relations.ts';
@@ -29,11 +29,10 @@ export interface RelationTarget {
   isSeries: boolean;
 }
 
-/** What to remember for a pair: the auto-relate setting and the people (as planRelations counts them), as salted keys. */
+/** What to remember for a pair: the auto-relate setting and the people planRelations relates, as salted keys. */
 export function relatedMarker(fields: EventFields, autoRelate: boolean, salt: string, repEmail: string): string {
-  const rep = repEmail.trim().toLowerCase();
-  const emails = [...(fields.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.email), ...(fields.organizer ? [fields.organizer.email] : [])];
-  return `${autoRelate ? 'auto' : 'invitees'}:${attendeeKeys(emails.filter((e) => e.trim().toLowerCase() !== rep), salt).join(',')}`;
+  const people = relatedPeople(fields.attendees ?? [], fields.organizer, repEmail);
+  return `${autoRelate ? 'auto' : 'invitees'}:${attendeeKeys(people.map((p) => p.email), salt).join(',')}`;
 }
 
 /** Pairs whose relations need settling in this pass. */

@@ -148,10 +148,13 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const pendingIds = salesforceFull ? [] : await store.pendingEventIds(userId);
   const sfWarnings: Array<{ id: string; warnings: MappingWarning[] }> = [];
   const owned = (e: SalesforceEvent) => e.ownerId === userId && !e.isChild;
-  // WhoId of every Salesforce event read in this pass, for the attendee relations (undefined: not read).
+  // Of every Salesforce event read in this pass: its mapping warnings, and its WhoId for the attendee relations.
   const whoIds = new Map<string, string | null>();
-  const noteWho = (events: SalesforceEvent[]) => {
-    for (const e of events) if (e.whoId !== undefined) whoIds.set(e.id, e.whoId);
+  const noteRead = (events: SalesforceEvent[]) => {
+    for (const e of events) {
+      if (e.whoId !== undefined) whoIds.set(e.id, e.whoId);
+      if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
+    }
   };
   let sfListed: SalesforceEvent[];
   let sfToConfirm: string[];
@@ -166,9 +169,8 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const sfGot = sfToConfirm.length > 0 ? await deps.salesforce.getEvents(sfToConfirm, zone) : [];
   // An event now owned by someone else has left this rep's calendar: for this rep it is gone.
   const sfGotOwned = sfGot.filter(owned);
-  noteWho([...sfListed, ...sfGotOwned]);
+  noteRead([...sfListed, ...sfGotOwned]);
   const sfGotIds = new Set(sfGotOwned.map((e) => e.id));
-  for (const e of [...sfListed, ...sfGotOwned]) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
   const salesforce: EventSideInput = {
     full: salesforceFull,
     items: salesforceFull ? sfListed.map(sideItem) : sfGotOwned.map(sideItem),
@@ -194,9 +196,8 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   }
   if (sfMore.length > 0) {
     const got = (await deps.salesforce.getEvents(sfMore, zone)).filter(owned);
-    noteWho(got);
+    noteRead(got);
     const ids = new Set(got.map((e) => e.id));
-    for (const e of got) if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
     salesforce.found.push(...got.map(sideItem));
     salesforce.deleted.push(...sfMore.filter((id) => !ids.has(id)));
   }
