@@ -89,7 +89,7 @@ const eventHooks: ObjectHooks = {
       return;
     }
     const changed: Values = {};
-    for (const f of PROPAGATED) if (before[f] !== after[f]) changed[f] = after[f];
+    for (const f of [...PROPAGATED, 'ReminderDateTime']) if (before[f] !== after[f]) changed[f] = after[f];
     propagate(tx, def, id, changed);
   },
   afterDelete(tx, def, id, before) {

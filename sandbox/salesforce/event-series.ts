@@ -142,6 +142,16 @@ export function seriesRecordOf(tx: Transaction, occurrence: Readonly<Record<stri
   return tx.list('Event').find((r) => r.values['ActivityRecurrence2Id'] === key && isSeriesRecord(r.values));
 }
 
+/**
+ * An occurrence's reminder: as long before its own start as the series' reminder is before the
+ * series start (each occurrence is an Event row with its own ReminderDateTime).
+ */
+function reminderAt(series: Readonly<Record<string, unknown>>, at: number): number | null {
+  const start = series['StartDateTime'];
+  const reminder = series['ReminderDateTime'];
+  return series['IsReminderSet'] === true && typeof start === 'number' && typeof reminder === 'number' ? at - (start - reminder) : null;
+}
+
 /** Inserts the occurrences (the first included) whose start is at or after `from`. */
 export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: string, from = -Infinity): void {
   const series = tx.get(seriesId)?.values;
@@ -161,6 +171,7 @@ export function createOccurrences(tx: Transaction, def: ObjectDef, seriesId: str
       DurationInMinutes: series['DurationInMinutes'],
       ActivityDate: allDay ? dateOf(at) : dateInZone(at, zone),
       EndDate: allDay ? dateOf(at + length) : dateInZone(at + length, zone),
+      ReminderDateTime: reminderAt(series, at),
       GroupEventType: '0',
       RecurrenceActivityId: null,
       IsRecurrence2Exception: false,
@@ -182,10 +193,13 @@ export function regenerate(tx: Transaction, def: ObjectDef, seriesId: string, no
 }
 
 export function propagate(tx: Transaction, def: ObjectDef, seriesId: string, changed: Record<string, unknown>): void {
+  const series = tx.get(seriesId)?.values;
+  const reminder = series !== undefined && 'ReminderDateTime' in changed;
   if (!Object.keys(changed).length) return;
   for (const occ of occurrencesOf(tx, seriesId)) {
     if (occ.values['IsRecurrence2Exception'] === true || occ.values['IsRecurrence2Exclusion'] === true) continue;
-    tx.update(def, occ.values['Id'] as string, changed);
+    const own = reminder ? { ReminderDateTime: reminderAt(series, occ.values['StartDateTime'] as number) } : {};
+    tx.update(def, occ.values['Id'] as string, { ...changed, ...own });
   }
 }
 

@@ -236,6 +236,9 @@ export class FakeSalesforceEvents implements SalesforcePort {
     return results;
   }
 
+  // These calendars hold no series (engine tests of series run on the sandbox): the series step never reaches them.
+  seriesOccurrences = async () => this.unused();
+
   // ── not part of the events pass ──
   private unused(): never {
     throw new Error('FakeSalesforceEvents: not used by the events pass');
@@ -394,5 +397,10 @@ export class FakeMailboxEvents implements MailboxEventsPort {
     });
     if (mode === 'applied-throw') throw transport('deleteEvents');
     return results;
+  }
+
+  // These calendars hold no series (engine tests of series run on the sandbox): the series step never reaches them.
+  async seriesInstances(): Promise<never> {
+    throw new Error('FakeMailboxEvents: holds no series');
   }
 }

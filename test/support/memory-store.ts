@@ -8,7 +8,7 @@
  * Everything handed in or out is copied, so a caller can never alias the stored state.
  */
 import type { ItemLink } from '../../companion/src/core/sync-types.ts';
-import type { ItemErrorRow, ItemKind, StateStore, UserStatusRow } from '../../companion/src/ports/state.ts';
+import type { ItemErrorRow, ItemKind, SeriesSlotsRow, StateStore, UserStatusRow } from '../../companion/src/ports/state.ts';
 
 type LinkKind = 'contact' | 'event';
 
@@ -43,6 +43,7 @@ export function createMemoryStore(): MemoryStateStore {
   const meta = new Map<string, string>();
   /** kind → userId → sfId → link */
   const links: Record<LinkKind, Map<string, Map<string, ItemLink>>> = { contact: new Map(), event: new Map() };
+  const seriesSlots = new Map<string, Map<string, SeriesSlotsRow>>();
   const cursors = new Map<string, string>();
   const pending: Record<LinkKind, Map<string, Map<string, PendingRow>>> = { contact: new Map(), event: new Map() };
   let pendingSeq = 0;
@@ -82,6 +83,8 @@ export function createMemoryStore(): MemoryStateStore {
       if (userLinks.size === 0) links[kind].delete(userId);
       else links[kind].set(userId, userLinks);
     }
+    // A series' slot state ends with its link (the SQL store deletes it in the same transaction).
+    if (kind === 'event') for (const r of removals) seriesSlots.get(r.userId)?.delete(r.sfId);
   };
 
   const addPending = (kind: LinkKind, userId: string, ids: string[]): void => {
@@ -158,6 +161,20 @@ export function createMemoryStore(): MemoryStateStore {
     async saveEventLinks(upserts, removals) {
       saveLinks('event', upserts, removals);
     },
+    async seriesSlots(userId, sfIds) {
+      const mine = seriesSlots.get(userId);
+      const wanted = new Set(sfIds);
+      return [...(mine?.values() ?? [])].filter((r) => wanted.has(r.sfId)).sort((a, b) => byCodePoint(a.sfId, b.sfId)).map((r) => structuredClone(r));
+    },
+    async saveSeriesSlots(userId, rows) {
+      const mine = seriesSlots.get(userId) ?? new Map<string, SeriesSlotsRow>();
+      for (const row of rows) {
+        if (Object.keys(row.slots).length === 0) mine.delete(row.sfId);
+        else mine.set(row.sfId, structuredClone(row));
+      }
+      if (mine.size === 0) seriesSlots.delete(userId);
+      else seriesSlots.set(userId, mine);
+    },
 
     async getCursor(name) {
       return cursors.get(name);
@@ -231,6 +248,7 @@ export function createMemoryStore(): MemoryStateStore {
         links[kind].delete(userId);
         pending[kind].delete(userId);
       }
+      seriesSlots.delete(userId);
       errors.delete(userId);
       status.delete(userId);
       const suffix = `:${userId}`;

@@ -531,6 +531,13 @@ describe('planSeriesInstances', () => {
     assert.deepEqual(got.agreed, { [slot(1)]: stored(agreedException) });
   });
 
+  it('deletes not propagated: a cancel on either side leaves the other side’s occurrence alone', () => {
+    const fromMailbox = plan(allRows(), without(allStubs(), 1), { propagateDeletes: false });
+    assert.deepEqual(fromMailbox.slots, [{ slot: slot(1), sfId: 'sf1', conflicts: [], reason: 'cancelled_in_mailbox' }]);
+    const fromSalesforce = plan(without(allRows(), 2), allStubs(), { propagateDeletes: false });
+    assert.deepEqual(fromSalesforce.slots, [{ slot: slot(2), mbId: 'mb2', conflicts: [], reason: 'cancelled_in_salesforce' }]);
+  });
+
   it('a slot empty on both sides is forgotten', () => {
     const got = plan(without(allRows(), 1), without(allStubs(), 1), { agreed: { [slot(1)]: stored(instanceOf(1, { subject: 'x' })) } });
     assert.deepEqual(got, { slots: [], agreed: {} });

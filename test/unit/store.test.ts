@@ -13,7 +13,7 @@ import { loadMigrations, runMigrations } from '../../companion/src/store/migrate
 import { createStateStore } from '../../companion/src/store/state-store.ts';
 import { stateStoreChecks } from '../../companion/src/store/state-store-contract.ts';
 
-const STORE_TABLES = ['meta', 'contact_links', 'event_links', 'cursors', 'pending_sf_ids', 'pending_event_ids', 'item_errors', 'user_status'];
+const STORE_TABLES = ['meta', 'contact_links', 'event_links', 'event_series_slots', 'cursors', 'pending_sf_ids', 'pending_event_ids', 'item_errors', 'user_status'];
 
 /**
  * Every column that can hold text, and why that text is not content. A migration that adds a text,
@@ -39,6 +39,10 @@ const TEXT_COLUMNS_ALLOWED: Record<string, string> = {
   'event_links.hashes': 'field name → HMAC',
   'event_links.parked': 'side and whether it was deleted',
   'event_links.unsettled': 'side → field name → HMAC, or a delete flag',
+  'event_series_slots.user_id': 'Salesforce User id',
+  'event_series_slots.sf_id': 'Salesforce Event id (series record)',
+  'event_series_slots.mb_id': 'mailbox series master id',
+  'event_series_slots.slots': 'slot HMAC → field name → HMAC',
   'cursors.name': 'cursor name (kind, scope, user id)',
   'cursors.value': 'opaque replay id / delta link / sync token',
   'pending_sf_ids.user_id': 'Salesforce User id',

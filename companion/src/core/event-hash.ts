@@ -35,3 +35,12 @@ export function hashEventFields(fields: EventFields, salt: string): Record<Event
   }
   return result;
 }
+
+/**
+ * A series slot (its pattern start) as the store keeps it: an HMAC, so the store never holds
+ * when an occurrence falls. The 'slot' domain keeps it apart from every field hash.
+ */
+export function slotKeyHash(slot: string, salt: string): string {
+  if (salt.length === 0) throw new TypeError('slotKeyHash needs a non-empty salt');
+  return createHmac('sha256', salt).update(`slot\u0000${slot}`, 'utf8').digest('base64url').slice(0, HASH_LENGTH);
+}

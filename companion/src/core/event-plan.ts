@@ -9,10 +9,9 @@
  *   configured category; events that come from Salesforce are created with that category.
  * - Event series, when the configuration syncs them, travel as a whole: the series master (its
  *   pattern and the fields every occurrence shares) is the item that pairs, is created, updated
- *   and deleted. Its plain occurrences are what the pattern implies on the other side, so they
- *   are skipped without being counted. A modified occurrence (an exception) stays out and is
- *   counted: syncing modified and cancelled occurrences is a later step (event-series*.ts), and
- *   until then an exception never turns into an event of its own. A master is exempt from the
+ *   and deleted. Its occurrences, plain or modified, are never events of their own here: once the
+ *   series is linked, edited and cancelled occurrences are synced slot by slot by a later step of
+ *   the pass (engine/event-series-sync.ts), so they are skipped without being counted. A master is exempt from the
  *   window check, since connectors only list the masters of series with occurrences in the window
  *   (its own start may lie long before it). A master whose pattern could not be read is left out
  *   and counted too: copied without its pattern it would become a single event.
@@ -90,8 +89,8 @@ export interface HeldEvent {
   keyHash: string;
 }
 
-/** 'series': series off, or a master without a readable pattern; 'series_exception': a modified occurrence (series on). */
-export type ExclusionReason = 'private' | 'unselected' | 'series' | 'series_exception' | 'outside_window';
+/** 'series': series off, or a master without a readable pattern. */
+export type ExclusionReason = 'private' | 'unselected' | 'series' | 'outside_window';
 
 export interface EventPlanResult {
   plan: Plan<EventFields>;
@@ -116,6 +115,9 @@ export const SYNCED_EVENT_FIELDS: readonly EventField[] = SALESFORCE_EVENT_FIELD
 export function comparableEvent(fields: EventFields): EventFields {
   const n = normaliseEvent(fields);
   if (n.showAs === undefined || n.showAs === 'tentative' || n.showAs === 'workingElsewhere') n.showAs = 'busy';
+  // Salesforce holds a series only in the zone of the rep who saves it (Recurrence2PatternTimeZone
+  // is read-only): a series zone can never be synced there, so it is no difference either.
+  if (n.recurrence !== undefined) n.recurrence = { ...n.recurrence, timeZone: 'UTC' };
   return n;
 }
 
@@ -159,14 +161,14 @@ function meetingKey(data: EventFields): string | undefined {
 }
 
 /**
- * Why an event is out of the sync scope on its side, or undefined when it is in. 'implied': a
- * plain occurrence of a series that syncs as a whole; its master stands for it.
+ * Why an event is out of the sync scope on its side, or undefined when it is in. 'implied': an
+ * occurrence (plain or modified) of a series that syncs; its master pairs, and the series step
+ * syncs the occurrence itself.
  */
 export function scopeExclusion(side: 'salesforce' | 'mailbox', event: MappedEvent, opts: EventScopeOptions): ExclusionReason | 'implied' | undefined {
   if (event.kind !== 'single') {
     if (opts.series !== true) return 'series';
-    if (event.kind === 'occurrence') return 'implied';
-    if (event.kind === 'exception') return 'series_exception';
+    if (event.kind === 'occurrence' || event.kind === 'exception') return 'implied';
     if (normaliseEvent(event.fields).recurrence === undefined) return 'series';
   }
   if (normaliseEvent(event.fields).isPrivate === true && !opts.privateEvents) return 'private';

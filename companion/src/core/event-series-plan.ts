@@ -11,7 +11,8 @@
  *   - filled on both        → merge; start, end and isAllDay move as one unit, so a conflict
  *                             never pairs one side's start with the other side's end;
  *   - empty on one side     → cancel the other side's instance, unless it was edited since
- *                             (a conflict: it is kept, and cancelled occurrences cannot be restored);
+ *                             (a conflict: it is kept, and cancelled occurrences cannot be restored),
+ *                             or deletes are not propagated (nothing is written);
  *   - empty on both         → forgotten;
  *   - held or unknown on a side (an unplaced row may belong there, or the side did not list it)
  *                           → nothing is planned and the stored hashes stay.
@@ -36,6 +37,8 @@ export interface SeriesSideSlots {
 export interface SeriesPlanInput {
   direction: Direction;
   conflictPolicy: ConflictPolicy;
+  /** Off: a cancel is not carried over, and the other side keeps its instance. Default on. */
+  propagateDeletes?: boolean;
   salesforce: SeriesSideSlots;
   mailbox: SeriesSideSlots;
   /** Per slot, the per-field hashes of the instance state both sides last agreed on. */
@@ -146,8 +149,8 @@ export function planSeriesInstances(input: SeriesPlanInput): SeriesInstancePlan 
     const hashes = input.hash(survivor.fields);
     const edited = stored === undefined ? survivor.modified : INSTANCE_FIELDS.some((f) => changed(survivor, hashes, stored, f));
     const reason: SlotReason = gone === 'salesforce' ? 'cancelled_in_salesforce' : 'cancelled_in_mailbox';
-    if (!flows(input.direction, gone)) {
-      // The receiver's own cancel in a one-way sync: kept there, and the sender is not touched.
+    if (!flows(input.direction, gone) || input.propagateDeletes === false) {
+      // The receiver's own cancel in a one-way sync, or deletes not carried over: the other side is not touched.
       out.slots.push({ slot, ...ids, conflicts: [], reason });
     } else if (edited) {
       out.slots.push({ slot, ...ids, conflicts: [{ field: 'cancelled', winner: other(gone) }], reason: 'cancel_refused' });

@@ -498,8 +498,10 @@ function writeRecurrence(
     }
     // Salesforce evaluates a series in the zone of the rep who saves it (the series zone is
     // read-only), so UNTIL is placed in that zone.
+    // 'dropped', like Tentative written as Busy: the series itself is written, and the zone is not
+    // compared (comparableEvent), so the rep's zone read back never overwrites the mailbox's.
     if (recurrence.timeZone !== zone) {
-      warnings.push({ field: 'recurrence', code: 'unresolved', message: `series zone ${recurrence.timeZone} is written as the rep's zone ${zone}` });
+      warnings.push({ field: 'recurrence', code: 'dropped', message: `series zone ${recurrence.timeZone} is written as the rep's zone ${zone}` });
     }
     const converted = recurrenceToRRule({ ...recurrence, timeZone: zone });
     if (converted.text === undefined) {

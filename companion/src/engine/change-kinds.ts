@@ -24,5 +24,7 @@ export function eventKind(store: StateStore, salesforce: SalesforcePort): Record
     owners: async (ids) => (await salesforce.getEvents(ids, 'UTC')).filter((e) => !e.isChild).map((e) => e.ownerId),
     addPending: (userId, ids) => store.addPendingEventIds(userId, ids),
     forgetListed: (userId) => store.setCursor(cursorNames.salesforceEventsListed(userId), undefined),
+    // A deleted series occurrence: its series is looked at again (engine/event-series-sync.ts).
+    unlinkedDeletesMatter: true,
   };
 }

@@ -14,6 +14,8 @@ export const cursorNames = {
   heldEvents: (userId: string) => `held:events:${userId}`,
   /** JSON [{ from, sourceId, hashes }]: event creates whose outcome is unknown (pair-plan.ts, UnsettledCreate). */
   unsettledEventCreates: (userId: string) => `unsettled-creates:events:${userId}`,
+  /** JSON [sfId]: linked series whose occurrences are to be visited next pass (engine/event-series-sync.ts). */
+  seriesRevisit: (userId: string) => `series-revisit:events:${userId}`,
   eventChangeReplay: 'cdc:/data/EventChangeEvent',
 } as const;
 

@@ -18,6 +18,7 @@ import type { Log } from '../ports/log.ts';
 import type { KeySource } from '../ports/keys.ts';
 import type { EventRelationsPort } from '../ports/event-relations.ts';
 import { relationTargets, settleRelations } from './event-relations-sync.ts';
+import { syncSeriesInstances } from './event-series-sync.ts';
 import { cursorNames } from './cursors.ts';
 import { collectWrites, dropDoubleClaims, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
 import { conflictRows, warningRows } from './item-rows.ts';
@@ -150,7 +151,9 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const owned = (e: SalesforceEvent) => e.ownerId === userId && !e.isChild;
   // Of every Salesforce event read in this pass: its mapping warnings, and its WhoId for the attendee relations.
   const whoIds = new Map<string, string | null>();
+  const sfRead: SalesforceEvent[] = [];
   const noteRead = (events: SalesforceEvent[]) => {
+    sfRead.push(...events);
     for (const e of events) {
       if (e.whoId !== undefined) whoIds.set(e.id, e.whoId);
       if (e.warnings.length > 0) sfWarnings.push({ id: e.id, warnings: e.warnings });
@@ -281,6 +284,44 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   for (const [id, warnings] of Object.entries(delta.warnings)) errors.push(...warningRows(userId, 'mailbox', id, warnings, now));
 
   await store.saveEventLinks(settled.upserts, settled.removals);
+  const linksNow = await store.eventLinks(userId);
+
+  // ── single occurrences of linked series (edited and cancelled ones) ──
+  const revisitName = cursorNames.seriesRevisit(userId);
+  const revisitBefore = parseIds(await store.getCursor(revisitName));
+  const touched = new Set<string>([...salesforce.items, ...salesforce.found, ...mailbox.items, ...mailbox.found].map((i) => i.id));
+  if (cfg.series === true) {
+    const written = new Set(writes.map((w) => w.pair.sfId ?? w.pair.base?.sfId).filter((id): id is string => id !== undefined));
+    const series = await syncSeriesInstances(deps, {
+      userId,
+      email: user.email,
+      zone,
+      window,
+      opts,
+      direction: cfg.direction,
+      conflictPolicy: user.configuration.conflictPolicy,
+      propagateDeletes: cfg.propagateDeletes,
+      maxDeleteShare: user.configuration.maxDeleteShare,
+      links: linksNow,
+      all: outcome.full,
+      revisit: new Set(revisitBefore),
+      written,
+      salesforceSeen: sfRead,
+      mailboxSeen: [...mailbox.items, ...mailbox.found],
+      // An occurrence's id is never a link: a removal of one cannot be tied to its series.
+      unattributedRemoval: [...mbRemoved].some((id) => !linkedMb.has(id)) || sfToConfirm.some((id) => !sfGotIds.has(id) && !linkedSf.has(id)),
+      now,
+    });
+    errors.push(...series.errors);
+    conflicts.push(...series.conflicts);
+    for (const id of series.seen) touched.add(id);
+    outcome.writes.mailbox += series.writes.mailbox;
+    outcome.writes.salesforce += series.writes.salesforce;
+    if (series.retrying) outcome.retrying = true;
+    await store.setCursor(revisitName, series.revisit.length > 0 ? JSON.stringify(series.revisit) : undefined);
+  } else if (revisitBefore.length > 0) {
+    await store.setCursor(revisitName, undefined);
+  }
   const creates = [...plan.unsettledCreates, ...settled.unsettledCreates];
   await store.setCursor(createsName, creates.length > 0 ? JSON.stringify(creates) : undefined);
   if (settled.relist.has('mailbox')) await store.setCursor(deltaName, undefined);
@@ -292,13 +333,12 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   if (processed.length > 0) await store.clearPendingEventIds(userId, processed);
   if (settled.retrySalesforceIds.size > 0) await store.addPendingEventIds(userId, [...settled.retrySalesforceIds]);
 
-  outcome.retrying = settled.retryMailbox || settled.retrySalesforceIds.size > 0;
+  outcome.retrying ||= settled.retryMailbox || settled.retrySalesforceIds.size > 0;
   outcome.failures = errors.filter((e) => !INFORMATIONAL.has(e.code)).length;
   outcome.conflicts = conflicts.length;
   for (const c of conflicts) deps.log('info', 'event field conflict resolved by policy', { userId, itemId: c.itemId, field: c.fields[0] });
 
   // Problems of events this pass did not look at still stand; a full pass saw everything.
-  const touched = new Set<string>([...salesforce.items, ...salesforce.found, ...mailbox.items, ...mailbox.found].map((i) => i.id));
   for (const id of [...salesforce.deleted, ...mailbox.deleted]) touched.add(id);
   // Decided conflicts stay on record for a week whatever happens to the event since, one row per event and field.
   const since = new Date(clock.now().getTime() - CONFLICT_RECORD_MS).toISOString();
@@ -310,8 +350,18 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   await store.setItemErrors(userId, all, 'event');
   outcome.standing = all.filter((e) => !INFORMATIONAL.has(e.code));
   // A parked pair is not in sync: one of its copies is out of the sync (see pair-plan.ts).
-  outcome.linked = (await store.eventLinks(userId)).filter((l) => !l.parked).length;
+  outcome.linked = linksNow.filter((l) => !l.parked).length;
   return outcome;
+}
+
+function parseIds(value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function parseHeld(value: string | undefined): HeldEvent[] {

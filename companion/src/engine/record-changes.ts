@@ -20,6 +20,12 @@ export interface RecordKind {
   addPending(userId: string, ids: string[]): Promise<void>;
   /** Makes the user's next pass list Salesforce in full (this kind). */
   forgetListed(userId: string): Promise<void>;
+  /**
+   * A delete of a record no link names still concerns users (events: an occurrence of a linked
+   * series is a row of its own, never linked). A delete event carries no owner, so it goes to the
+   * user who made it when that is a sync user, else to every sync user.
+   */
+  unlinkedDeletesMatter?: boolean;
 }
 
 export interface ChangeRouterDeps {
@@ -44,9 +50,13 @@ export async function routeRecordChange(deps: ChangeRouterDeps, kind: RecordKind
     for (const l of links) users.add(l.userId);
     if (event.ownerId && deps.isSyncUser(event.ownerId)) users.add(event.ownerId);
     const unknown = event.recordIds.filter((id) => !links.some((l) => l.sfId === id));
-    if (unknown.length > 0 && !event.ownerId && event.changeType !== 'DELETE' && event.changeType !== 'GAP_DELETE') {
+    const deleted = event.changeType === 'DELETE' || event.changeType === 'GAP_DELETE';
+    if (unknown.length > 0 && !event.ownerId && !deleted) {
       // An unlinked record changed without telling us its owner (e.g. an update): ask Salesforce.
       for (const owner of await kind.owners(unknown)) if (deps.isSyncUser(owner)) users.add(owner);
+    } else if (unknown.length > 0 && deleted && kind.unlinkedDeletesMatter) {
+      if (deps.isSyncUser(event.commitUser)) users.add(event.commitUser);
+      else for (const userId of deps.allSyncUsers()) users.add(userId);
     }
     for (const userId of users) {
       await kind.addPending(userId, event.recordIds);

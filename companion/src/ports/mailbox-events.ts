@@ -1,5 +1,5 @@
 import type { MappingWarning } from '../core/contact.ts';
-import type { EventFields, MappedEvent } from '../core/event.ts';
+import type { EventFields, EventKind, MappedEvent } from '../core/event.ts';
 import type { SideChange, SideItem, WriteResult } from './items.ts';
 
 /** The span of the calendar a rep's events are synced over; both ends UTC instants ('…Z'). */
@@ -47,6 +47,18 @@ export interface MailboxEventUpdate {
   set: Partial<EventFields>;
 }
 
+/** One instance of a mailbox series (Graph /instances): an occurrence or an exception. */
+export interface MailboxSeriesInstance {
+  id: string;
+  kind: EventKind;
+  /** Mapped like any event (core/graph-event.ts); the full instance, inherited values included. */
+  fields: EventFields;
+  /** The slot the instance fills: the start the pattern gave it (UTC instant, or date when all-day). */
+  originalStart?: string;
+  modifiedAt?: string;
+  version: string;
+}
+
 export interface MailboxEventsPort {
   /**
    * cursor null: a full listing of `window` (initial round of delta), all upserts. Later rounds
@@ -63,4 +75,12 @@ export interface MailboxEventsPort {
   createEvents(mailbox: string, items: MailboxEventCreate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
   updateEvents(mailbox: string, items: MailboxEventUpdate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
   deleteEvents(mailbox: string, ids: string[]): Promise<WriteResult[]>;
+  /**
+   * The instances of a series master whose time overlaps `window` (every page), cancelled ones
+   * left out as Graph leaves them out. null: the master is gone (404 ErrorItemNotFound). Any other
+   * failure throws: an instance that could not be read must never look like a cancelled one.
+   * Updates and deletes of single instances go through updateEvents / deleteEvents with the
+   * instance id (a PATCH makes an occurrence an exception; a DELETE cancels it).
+   */
+  seriesInstances(mailbox: string, masterId: string, window: EventWindow, opts: MailboxEventOptions): Promise<MailboxSeriesInstance[] | null>;
 }

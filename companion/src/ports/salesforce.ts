@@ -85,7 +85,24 @@ export interface SalesforceEvent extends SideItem<MappedEvent> {
   isChild: boolean;
   /** The related contact or lead (WhoId); undefined when not read. */
   whoId?: string | null;
+  /** A series record's key (ActivityRecurrence2Id): every occurrence names it as seriesMasterId. */
+  seriesKey?: string;
   warnings: MappingWarning[];
+}
+
+/**
+ * One occurrence row of a Lightning event series, as the per-occurrence sync needs it.
+ * Historical rows (IsRecurrence2Exclusion, cut loose from an older pattern) are never returned.
+ */
+export interface SalesforceOccurrence {
+  id: string;
+  /** SystemModstamp. */
+  version: string;
+  modifiedAt?: string;
+  /** The row mapped like any event (core/salesforce-event.ts), so its times are canonical. */
+  fields: EventFields;
+  /** IsRecurrence2Exception: the row was edited on its own, so it may have moved off its slot. */
+  isException: boolean;
 }
 
 export interface EventUpdate {
@@ -119,6 +136,13 @@ export interface SalesforcePort {
   updateEvents(asUserId: string, items: EventUpdate[], userTimeZone: string): Promise<WriteResult[]>;
   /** An event already gone counts as deleted (ok). */
   deleteEvents(asUserId: string, ids: string[]): Promise<WriteResult[]>;
+  /**
+   * The occurrence rows of each series, by series record id (the id of its GroupEventType '3'
+   * row), all of them wherever they sit in time. A series record that is gone is absent from the
+   * map; a series with no occurrence left maps to []. Any failure throws: a row that could not be
+   * read must never look like a deleted occurrence.
+   */
+  seriesOccurrences(seriesIds: string[], userTimeZone: string): Promise<Map<string, SalesforceOccurrence[]>>;
   /** Upserts one Sync_User_Status__c per user (ids, states, counts, error codes — no content). */
   publishUserStatus(rows: UserStatusRow[]): Promise<WriteResult[]>;
   /**

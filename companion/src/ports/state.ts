@@ -49,7 +49,15 @@ export interface StateStore {
   /** The same three, for events: a separate set of links (an event id and a contact id never share a table row). */
   eventLinks(userId: string): Promise<EventLink[]>;
   eventLinksBySfIds(sfIds: string[]): Promise<EventLink[]>;
+  /** Removing an event link also drops its series slots (below). */
   saveEventLinks(upserts: EventLink[], removals: Array<{ userId: string; sfId: string }>): Promise<void>;
+  /**
+   * The per-occurrence state of linked event series (see SeriesSlotsRow), for the given series
+   * record ids; ids without a row are absent.
+   */
+  seriesSlots(userId: string, sfIds: string[]): Promise<SeriesSlotsRow[]>;
+  /** Replaces each series' row; a row with no slots deletes it. */
+  saveSeriesSlots(userId: string, rows: SeriesSlotsRow[]): Promise<void>;
 
   getCursor(name: string): Promise<string | undefined>;
   setCursor(name: string, value: string | undefined): Promise<void>;
@@ -72,8 +80,18 @@ export interface StateStore {
   listUserStatus(): Promise<UserStatusRow[]>;
   saveUserStatus(row: UserStatusRow): Promise<void>;
 
-  /** Forget everything about a user (reset): contact and event links, cursors named for them, pending ids of both kinds, errors, status. */
+  /** Forget everything about a user (reset): contact and event links, series slots, cursors named for them, pending ids of both kinds, errors, status. */
   resetUser(userId: string): Promise<void>;
+}
+
+/**
+ * What both sides of a linked series last agreed on, slot by slot: slot HMAC → field → HMAC.
+ * It belongs to the pair (sfId, mbId); a row whose mbId is no longer the link's does not apply.
+ */
+export interface SeriesSlotsRow {
+  sfId: string;
+  mbId: string;
+  slots: Record<string, Record<string, string>>;
 }
 
 export interface JobQueue {

@@ -183,6 +183,28 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     assert.deepEqual((await store.eventLinks('u1'))[0]?.hashes, {});
   },
 
+  async 'series slots: replaced per series, dropped when empty or when the link is removed'(store) {
+    await store.saveEventLinks([eventLink('u1', '00UA', 'mA'), eventLink('u1', '00UB', 'mB')], []);
+    const a = { sfId: '00UA', mbId: 'mA', slots: { k1: { subject: 'h1', start: 'h2' }, k2: { location: 'h3' } } };
+    const b = { sfId: '00UB', mbId: 'mB', slots: { k9: { subject: 'h9' } } };
+    await store.saveSeriesSlots('u1', [a, b]);
+    await store.saveSeriesSlots('u2', [{ sfId: '00UA', mbId: 'other', slots: { k1: { subject: 'x' } } }]);
+    assert.deepEqual(await store.seriesSlots('u1', ['00UB', '00UA', 'missing']), [a, b]);
+    assert.deepEqual(await store.seriesSlots('u1', []), []);
+    // Replaced whole: a slot left out of the new row is gone.
+    const a2 = { sfId: '00UA', mbId: 'mA2', slots: { k2: { location: 'h4' } } };
+    await store.saveSeriesSlots('u1', [a2]);
+    assert.deepEqual(await store.seriesSlots('u1', ['00UA']), [a2]);
+    await store.saveSeriesSlots('u1', [{ sfId: '00UA', mbId: 'mA2', slots: {} }]);
+    assert.deepEqual(await store.seriesSlots('u1', ['00UA']), []);
+    // Ending the link ends its slots; an upsert of the link keeps them.
+    await store.saveEventLinks([eventLink('u1', '00UB', 'mB', { hashes: { subject: 'n' } })], []);
+    assert.deepEqual(await store.seriesSlots('u1', ['00UB']), [b]);
+    await store.saveEventLinks([], [{ userId: 'u1', sfId: '00UB' }]);
+    assert.deepEqual(await store.seriesSlots('u1', ['00UB']), []);
+    assert.equal((await store.seriesSlots('u2', ['00UA'])).length, 1);
+  },
+
   async 'cursors: set, replace, delete with undefined'(store) {
     assert.equal(await store.getCursor('cdc:/data/ContactChangeEvent'), undefined);
     await store.setCursor('cdc:/data/ContactChangeEvent', '100');
@@ -291,6 +313,7 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     for (const u of ['u_1', 'uX1', 'u2']) {
       await store.saveContactLinks([link(u, `sf-${u}`, `mb-${u}`)], []);
       await store.saveEventLinks([eventLink(u, `ev-${u}`, `mbev-${u}`)], []);
+      await store.saveSeriesSlots(u, [{ sfId: `ev-${u}`, mbId: `mbev-${u}`, slots: { s1: { subject: 'h' } } }]);
       await store.addPendingSalesforceIds(u, [`p-${u}`]);
       await store.addPendingEventIds(u, [`pe-${u}`]);
       await store.setItemErrors(u, [error(u, `e-${u}`)]);
@@ -305,6 +328,7 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     assert.deepEqual(await store.contactLinks('u_1'), []);
     assert.deepEqual(await store.eventLinks('u_1'), []);
     assert.deepEqual(await store.eventLinksBySfIds(['ev-u_1']), []);
+    assert.deepEqual(await store.seriesSlots('u_1', ['ev-u_1']), []);
     assert.deepEqual(await store.pendingSalesforceIds('u_1'), []);
     assert.deepEqual(await store.pendingEventIds('u_1'), []);
     assert.deepEqual(await store.itemErrors('u_1'), []);
@@ -314,6 +338,7 @@ export const stateStoreChecks: Record<string, StoreCheck> = {
     for (const u of ['uX1', 'u2']) {
       assert.equal((await store.contactLinks(u)).length, 1);
       assert.deepEqual(await store.eventLinks(u), [eventLink(u, `ev-${u}`, `mbev-${u}`)]);
+      assert.equal((await store.seriesSlots(u, [`ev-${u}`])).length, 1);
       assert.deepEqual(await store.pendingSalesforceIds(u), [`p-${u}`]);
       assert.deepEqual(await store.pendingEventIds(u), [`pe-${u}`]);
       assert.equal((await store.itemErrors(u)).length, 1);

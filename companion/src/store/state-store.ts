@@ -11,7 +11,7 @@
  * ('2024-05-01T10:00:00.000Z'), whatever offset they went in with.
  */
 import type { ItemLink, ParkedLink } from '../core/sync-types.ts';
-import type { ItemErrorRow, StateStore, UserStatusRow } from '../ports/state.ts';
+import type { ItemErrorRow, SeriesSlotsRow, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Db, Queryable } from './db.ts';
 import { runMigrations } from './migrate.ts';
 
@@ -83,6 +83,8 @@ export function createStateStore(db: Db): StateStore {
     eventLinks: (userId) => linksOfUser(db, 'event_links', userId),
     eventLinksBySfIds: (sfIds) => linksBySfIds(db, 'event_links', sfIds),
     saveEventLinks: (upserts, removals) => saveLinks(db, 'event_links', upserts, removals),
+    seriesSlots: (userId, sfIds) => seriesSlotsOf(db, userId, sfIds),
+    saveSeriesSlots: (userId, rows) => saveSeriesSlots(db, userId, rows),
 
     async getCursor(name) {
       const { rows } = await db.query<{ value: string }>('SELECT value FROM cursors WHERE name = $1', [name]);
@@ -259,6 +261,13 @@ async function saveLinks(
   await db.transaction(async (tx) => {
     // Removals first: a re-created item's new link reuses the sfId (or mbId) of the link it replaces.
     for (const part of chunks(removals)) {
+      // A series' slot state belongs to its link: it ends with it.
+      if (table === 'event_links') {
+        await tx.query(
+          `DELETE FROM event_series_slots l USING unnest($1::text[], $2::text[]) AS r(u, s) WHERE l.user_id = r.u AND l.sf_id = r.s`,
+          [part.map((r) => r.userId), part.map((r) => r.sfId)],
+        );
+      }
       await tx.query(
         `DELETE FROM ${table} l
            USING unnest($1::text[], $2::text[]) AS r(u, s)
@@ -291,6 +300,34 @@ async function saveLinks(
   });
 }
 
+async function seriesSlotsOf(db: Queryable, userId: string, sfIds: string[]): Promise<SeriesSlotsRow[]> {
+  if (sfIds.length === 0) return [];
+  const { rows } = await db.query<{ sf_id: string; mb_id: string; slots: SeriesSlotsRow['slots'] }>(
+    'SELECT sf_id, mb_id, slots FROM event_series_slots WHERE user_id = $1 AND sf_id = ANY($2::text[]) ORDER BY sf_id',
+    [userId, unique(sfIds)],
+  );
+  return rows.map((r) => ({ sfId: r.sf_id, mbId: r.mb_id, slots: r.slots }));
+}
+
+async function saveSeriesSlots(db: Db, userId: string, rows: SeriesSlotsRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const bySeries = new Map<string, SeriesSlotsRow>();
+  for (const row of rows) bySeries.set(row.sfId, row);
+  const kept = [...bySeries.values()].filter((r) => Object.keys(r.slots).length > 0);
+  const dropped = [...bySeries.values()].filter((r) => Object.keys(r.slots).length === 0).map((r) => r.sfId);
+  await db.transaction(async (tx) => {
+    if (dropped.length > 0) await tx.query('DELETE FROM event_series_slots WHERE user_id = $1 AND sf_id = ANY($2::text[])', [userId, dropped]);
+    for (const part of chunks(kept)) {
+      await tx.query(
+        `INSERT INTO event_series_slots (user_id, sf_id, mb_id, slots, updated_at)
+         SELECT $1, s, m, j::jsonb, now() FROM unnest($2::text[], $3::text[], $4::text[]) AS t(s, m, j)
+         ON CONFLICT (user_id, sf_id) DO UPDATE SET mb_id = EXCLUDED.mb_id, slots = EXCLUDED.slots, updated_at = EXCLUDED.updated_at`,
+        [userId, part.map((r) => r.sfId), part.map((r) => r.mbId), part.map((r) => JSON.stringify(r.slots))],
+      );
+    }
+  });
+}
+
 async function addPending(db: Queryable, pendingTable: PendingTable, userId: string, ids: string[]): Promise<void> {
   const table = whitelisted(PENDING_TABLES, pendingTable);
   if (ids.length === 0) return;
@@ -318,7 +355,7 @@ async function clearPending(db: Queryable, pendingTable: PendingTable, userId: s
 }
 
 /** Every table with a user_id column: resetUser() empties each of them for the user. */
-const USER_TABLES = [...LINK_TABLES, ...PENDING_TABLES, 'item_errors', 'user_status'] as const;
+const USER_TABLES = [...LINK_TABLES, ...PENDING_TABLES, 'event_series_slots', 'item_errors', 'user_status'] as const;
 
 async function deleteUserRows(tx: Queryable, userId: string): Promise<void> {
   for (const table of USER_TABLES) {

@@ -76,14 +76,13 @@ const MAX_ALL_DAY_DATES = SALESFORCE_EVENT_LIMITS.maxDurationMinutes / (24 * 60)
 /** Every Event id starts with the object's key prefix. */
 const EVENT_KEY_PREFIX = '00U';
 
-/** Codes a delete may get for an id that is not there; confirmed by a read before counting as deleted. */
-
-const isEventId = (id: unknown): id is string => isSalesforceId(id) && id.startsWith(EVENT_KEY_PREFIX);
+export const isEventId = (id: unknown): id is string => isSalesforceId(id) && id.startsWith(EVENT_KEY_PREFIX);
 
 function toSideItem(row: SalesforceEventRecord, userTimeZone: string): SalesforceEvent | undefined {
   if (!isSalesforceId(row.Id)) return undefined;
   const { event, warnings } = fromSalesforceEvent(row, { userTimeZone });
   const stamp = typeof row.SystemModstamp === 'string' ? row.SystemModstamp : '';
+  const seriesKey = event.kind === 'seriesMaster' ? salesforceSeriesKey(row) : undefined;
   return {
     id: row.Id,
     version: stamp,
@@ -92,12 +91,16 @@ function toSideItem(row: SalesforceEventRecord, userTimeZone: string): Salesforc
     ownerId: typeof row.OwnerId === 'string' ? row.OwnerId : '',
     isChild: row.IsChild === true,
     whoId: typeof row.WhoId === 'string' && row.WhoId !== '' ? row.WhoId : null,
+    ...(seriesKey !== undefined ? { seriesKey } : {}),
     warnings,
   };
 }
 
-/** Runs a query per chunk of (valid) ids, each id once in either form; `where` gets the IN list. */
-async function queryByIds(api: SalesforceApi, what: string, ids: string[], where: (inList: string) => string): Promise<SalesforceEventRecord[]> {
+/**
+ * Runs a query per chunk of (valid) ids, each id once in either form; `where` gets the IN list.
+ * Every row carries EVENT_SOQL_FIELDS.
+ */
+export async function queryByIds(api: SalesforceApi, what: string, ids: string[], where: (inList: string) => string): Promise<SalesforceEventRecord[]> {
   const out: SalesforceEventRecord[] = [];
   for (const part of chunk([...new Set(ids.map(to18))], IN_CLAUSE_IDS)) {
     out.push(...(await api.query<SalesforceEventRecord>(api.integration, what, `${SELECT_EVENT} WHERE ${where(soqlIdList(part))}`)));

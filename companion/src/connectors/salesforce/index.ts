@@ -15,6 +15,7 @@ import { ChangeStream } from './change-stream.ts';
 import type { SalesforceWriteResult } from './collections.ts';
 import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts } from './contacts.ts';
 import { createEvents, deleteEvents, getEvents, listOwnedEvents, updateEvents } from './events.ts';
+import { seriesOccurrences } from './event-occurrences.ts';
 import { deleteRelations, insertRelations, listRelations, lookupByEmail, setWho } from './event-relations.ts';
 import { loadSyncUsers } from './sync-users.ts';
 
@@ -179,6 +180,10 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     async deleteEvents(asUserId, ids) {
       open();
       return deleteEvents(api, asUserId, ids, log);
+    },
+    async seriesOccurrences(seriesIds, userTimeZone) {
+      open();
+      return seriesOccurrences(api, seriesIds, userTimeZone);
     },
 
     async lookupByEmail(asUserId, emails) {

@@ -1,7 +1,8 @@
 /**
  * Microsoft 365 calendar events through Microsoft Graph: calendarView/delta for reading (occurrence
  * stubs resolved through their series masters), batched GETs by id for events wherever they sit
- * (getEvents), and JSON $batch for writing. It reuses the contacts connector's token source, Graph
+ * (getEvents), /events/{master}/instances for the instances of one series over a window
+ * (seriesInstances), and JSON $batch for writing. It reuses the contacts connector's token source, Graph
  * HTTP wrapper, $batch runner and error parsing, and the shared HTTP pipeline, so it has the same
  * per-mailbox limit and retry behaviour.
  */
@@ -10,6 +11,7 @@ import type { MailboxEventsPort } from '../../../ports/mailbox-events.ts';
 import { createGraphClient, type GraphClient, type GraphClientOptions } from '../client.ts';
 import { readEventDelta } from './delta.ts';
 import { getEvents } from './get.ts';
+import { readSeriesInstances } from './instances.ts';
 import { createEvents, deleteEvents, updateEvents } from './writes.ts';
 
 export interface GraphEventsConnectorOptions extends GraphClientOptions {
@@ -32,6 +34,7 @@ export function createGraphEventsConnector(opts: GraphEventsConnectorOptions): M
     createEvents: (mailbox, items, eventOpts) => createEvents(deps, mailbox, items, eventOpts),
     updateEvents: (mailbox, items, eventOpts) => updateEvents(deps, mailbox, items, eventOpts),
     deleteEvents: (mailbox, ids) => deleteEvents(deps, mailbox, ids),
+    seriesInstances: (mailbox, masterId, window, eventOpts) => readSeriesInstances({ ...deps, pageSize }, mailbox, masterId, window, eventOpts),
     async close() {
       if (!shared) client.close();
     },

@@ -1,0 +1,215 @@
+/**
+ * Single occurrences of a linked series, end to end on the sandbox, driven from outside with
+ * jsforce and msal-node + fetch as a rep would: an occurrence edited or cancelled on one side is
+ * edited or cancelled in the same slot on the other, edits to different fields of one occurrence
+ * both survive, and a pattern changed in Salesforce reaches the mailbox master.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Sandbox } from '../../sandbox/index.ts';
+import type { App } from '../../companion/src/app.ts';
+import { SF } from '../../companion/src/core/sf-schema.ts';
+import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
+import type jsforce from 'jsforce';
+
+type Rec = Record<string, unknown>;
+let h: SyncHarness;
+let sandbox: Sandbox;
+let app: App;
+let sf: jsforce.Connection;
+let graph: GraphTestClient;
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const cfgField = SF.configuration.fields;
+
+const rep = () => sandbox.seeded.users[0]!;
+const mailboxPath = () => `/users/${encodeURIComponent(rep().email)}`;
+const dayMs = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const graphMs = (t: unknown) => Date.parse(`${String((t as Rec).dateTime)}Z`);
+const converge = () => h.converge();
+
+async function mbMasters(subject: string): Promise<Rec[]> {
+  const r = await graph.request('GET', `${mailboxPath()}/events?$top=100`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return (r.body.value as Rec[]).filter((e) => e.subject === subject || (e.subject as string | undefined)?.startsWith(`${subject} `));
+}
+async function mbInstances(masterId: string): Promise<Rec[]> {
+  const q = new URLSearchParams({ startDateTime: instant(dayMs(-1)), endDateTime: instant(dayMs(40)) });
+  const r = await graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.value as Rec[];
+}
+async function mbPatch(id: string, body: Rec): Promise<void> {
+  const r = await graph.request('PATCH', `${mailboxPath()}/events/${encodeURIComponent(id)}`, body);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+async function mbDelete(id: string): Promise<void> {
+  const r = await graph.request('DELETE', `${mailboxPath()}/events/${encodeURIComponent(id)}`);
+  assert.equal(r.status, 204, JSON.stringify(r.body));
+}
+
+/** The occurrence rows (not the series record) of the rep's series with this key, by start. */
+async function sfOccurrences(seriesKey: string): Promise<Rec[]> {
+  const soql =
+    'SELECT Id, Subject, Location, Description, StartDateTime, EndDateTime, IsRecurrence2Exception FROM Event ' +
+    `WHERE ActivityRecurrence2Id = '${seriesKey}' AND GroupEventType != '3' AND IsChild = false ORDER BY StartDateTime`;
+  return (await sf.query<Rec>(soql)).records;
+}
+async function sfSeries(subject: string): Promise<Rec | undefined> {
+  const soql = `SELECT Id, ActivityRecurrence2Id, Recurrence2PatternText FROM Event WHERE OwnerId = '${rep().id}' AND GroupEventType = '3' AND Subject = '${subject}'`;
+  return (await sf.query<Rec>(soql)).records[0];
+}
+
+/**
+ * A daily series of `days` occurrences at 09:00 in the rep's zone (Europe/London, as Outlook names
+ * it), made in the mailbox; returns its master id and Salesforce series key.
+ */
+async function linkedSeries(subject: string, firstDay: number, days: number, zone = 'GMT Standard Time'): Promise<{ masterId: string; key: string; seriesId: string }> {
+  const date = isoDate(dayMs(firstDay));
+  const r = await graph.request('POST', `${mailboxPath()}/events`, {
+    subject,
+    start: { dateTime: `${date}T09:00:00`, timeZone: zone },
+    end: { dateTime: `${date}T09:30:00`, timeZone: zone },
+    recurrence: {
+      pattern: { type: 'daily', interval: 1 },
+      range: { type: 'numbered', startDate: date, numberOfOccurrences: days, recurrenceTimeZone: zone },
+    },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const series = await eventually(`the series "${subject}" in Salesforce`, () => sfSeries(subject));
+  await converge();
+  assert.equal((await sfOccurrences(String(series.ActivityRecurrence2Id))).length, days);
+  return { masterId: String(r.body.id), key: String(series.ActivityRecurrence2Id), seriesId: String(series.Id) };
+}
+
+before(async () => {
+  h = await startSyncHarness({ name: 'occurrences-e2e', users: 1, contactsPerUser: 1 });
+  ({ sandbox, app, sf, graph } = h);
+});
+
+after(async () => {
+  await h?.close();
+});
+
+test('an occurrence renamed and moved in the mailbox is renamed and moved in Salesforce, in the same slot', async () => {
+  const { masterId, key } = await linkedSeries('Ops sync', 2, 5);
+  const third = (await mbInstances(masterId))[2]!;
+  const moved = graphMs(third.start) + 2 * HOUR;
+  await mbPatch(String(third.id), {
+    subject: 'Ops sync (with finance)',
+    start: { dateTime: instant(moved).slice(0, 19), timeZone: 'UTC' },
+    end: { dateTime: instant(moved + 30 * 60_000).slice(0, 19), timeZone: 'UTC' },
+  });
+  const row = await eventually('the Salesforce occurrence renamed', async () => (await sfOccurrences(key)).find((o) => o.Subject === 'Ops sync (with finance)'));
+  await converge();
+  assert.equal(Date.parse(String(row.StartDateTime)), moved);
+  assert.equal(Date.parse(String(row.EndDateTime)), moved + 30 * 60_000);
+  assert.equal(row.IsRecurrence2Exception, true);
+  const rows = await sfOccurrences(key);
+  assert.equal(rows.length, 5, 'no occurrence added or lost');
+  assert.deepEqual(rows.filter((o) => o.Subject === 'Ops sync').length, 4, 'the other occurrences untouched');
+  // Nothing came back to the mailbox: one exception, four plain occurrences, the master unchanged.
+  const instances = await mbInstances(masterId);
+  assert.deepEqual(instances.map((i) => i.type), ['occurrence', 'occurrence', 'exception', 'occurrence', 'occurrence']);
+  assert.equal((await mbMasters('Ops sync'))[0]?.subject, 'Ops sync');
+});
+
+test('an occurrence cancelled in the mailbox is deleted in Salesforce; one deleted in Salesforce is cancelled in the mailbox', async () => {
+  const { masterId, key } = await linkedSeries('Daily check-in', 3, 4);
+  const [first, second] = await mbInstances(masterId);
+  await mbDelete(String(second!.id));
+  await eventually('the Salesforce occurrence deleted', async () => (await sfOccurrences(key)).length === 3);
+  const rows = await sfOccurrences(key);
+  assert.ok(!rows.some((o) => Date.parse(String(o.StartDateTime)) === graphMs(second!.start)), 'the cancelled slot is the one gone');
+  // Salesforce → mailbox: the rep deletes the last occurrence (a plain delete removes only it).
+  const last = rows[rows.length - 1]!;
+  await sf.sobject('Event').destroy(String(last.Id));
+  await eventually('the mailbox occurrence cancelled', async () => (await mbInstances(masterId)).length === 2);
+  await converge();
+  const left = (await mbInstances(masterId)).map((i) => graphMs(i.start));
+  assert.deepEqual(left, [graphMs(first!.start), graphMs(first!.start) + 2 * DAY]);
+  assert.deepEqual((await sfOccurrences(key)).map((o) => Date.parse(String(o.StartDateTime))), left);
+  assert.equal((await mbMasters('Daily check-in')).length, 1, 'the series itself stays');
+});
+
+test('an occurrence edited in Salesforce becomes an exception in the mailbox; edits to different fields on both sides both survive', async () => {
+  const { masterId, key } = await linkedSeries('Standup west', 4, 3);
+  const rows = await sfOccurrences(key);
+  await sf.sobject('Event').update({ Id: String(rows[1]!.Id), Location: 'Room 4' });
+  const exception = await eventually('the mailbox exception', async () =>
+    (await mbInstances(masterId)).find((i) => (i.location as Rec | undefined)?.displayName === 'Room 4'),
+  );
+  assert.equal(exception.type, 'exception');
+  assert.equal(graphMs(exception.start), Date.parse(String(rows[1]!.StartDateTime)));
+  await converge();
+  // Both sides edit the same occurrence, different fields, between two passes.
+  app = await h.restart(async () => {
+    await mbPatch(String(exception.id), { subject: 'Standup west (demo day)' });
+    await sf.sobject('Event').update({ Id: String(rows[1]!.Id), Description: 'Bring the demo laptop' });
+  });
+  await eventually('both edits on both sides', async () => {
+    const row = (await sfOccurrences(key)).find((o) => o.Id === rows[1]!.Id);
+    const inst = (await mbInstances(masterId)).find((i) => i.id === exception.id || graphMs(i.start) === graphMs(exception.start));
+    return row?.Subject === 'Standup west (demo day)' && row.Location === 'Room 4' && String((inst?.body as Rec | undefined)?.content ?? '').includes('Bring the demo laptop') && inst?.subject === 'Standup west (demo day)';
+  });
+  const conflicts = (await app.store.itemErrors(rep().id, 'event')).filter((e) => e.code === 'policy_conflict');
+  assert.deepEqual(conflicts, [], 'different fields are no conflict');
+});
+
+test('with delete propagation off, a cancelled occurrence stays on the other side', async () => {
+  await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: false });
+  try {
+    const { masterId, key } = await linkedSeries('Quiet hour', 5, 3);
+    const [first] = await mbInstances(masterId);
+    await mbDelete(String(first!.id));
+    await converge();
+    await h.converge();
+    assert.equal((await sfOccurrences(key)).length, 3, 'Salesforce keeps all three');
+    assert.equal((await mbInstances(masterId)).length, 2);
+  } finally {
+    await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: true });
+  }
+});
+
+test('the store keeps no occurrence times: slots are kept as hashes', async () => {
+  const links = await app.store.eventLinks(rep().id);
+  const rows = await app.store.seriesSlots(rep().id, links.map((l) => l.sfId));
+  assert.ok(rows.length > 0, 'the edited series have slot state');
+  const text = JSON.stringify(rows);
+  assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}/, 'no date in the stored slot state');
+  assert.doesNotMatch(text, /Ops sync|Room 4|demo/i, 'no content');
+});
+
+test('a pattern changed in Salesforce reaches the mailbox master', async () => {
+  const { masterId, seriesId } = await linkedSeries('Pattern west', 6, 3);
+  await sf.sobject('Event').update({ Id: seriesId, Recurrence2PatternText: 'RRULE:FREQ=DAILY;INTERVAL=1;COUNT=5' });
+  await eventually('the mailbox master with five occurrences', async () => {
+    const master = (await mbMasters('Pattern west'))[0];
+    const range = (master?.recurrence as { range?: Rec } | undefined)?.range;
+    return range?.numberOfOccurrences === 5;
+  });
+  await converge();
+  assert.equal((await mbInstances(masterId)).length, 5);
+  assert.equal((await mbMasters('Pattern west')).length, 1, 'the master was updated, not duplicated');
+});
+
+test('a series scheduled in another zone than the rep’s syncs as a whole, and says why its occurrences do not', async () => {
+  // Salesforce holds a series only in the rep's zone (Europe/London); 09:00 UTC and 09:00 London part in summer.
+  const { masterId, key, seriesId } = await linkedSeries('Zoned review', 7, 3, 'UTC');
+  await converge();
+  // The two masters settled: one series on each side, the mailbox one still in its own zone.
+  assert.equal((await mbMasters('Zoned review')).length, 1);
+  const master = (await mbMasters('Zoned review'))[0]!;
+  assert.equal((master.recurrence as { range: Rec }).range.recurrenceTimeZone, 'UTC');
+  assert.equal((await sfSeries('Zoned review'))?.Id, seriesId, 'the Salesforce series was not replaced');
+  const [first] = await mbInstances(masterId);
+  await mbPatch(String(first!.id), { subject: 'Zoned review (moved room)' });
+  const row = await eventually('the status row', async () =>
+    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.code === 'unresolved' && e.itemId === seriesId),
+  );
+  assert.match(row.message, /zone UTC .* Europe\/London/);
+  assert.ok((await sfOccurrences(key)).every((o) => o.Subject === 'Zoned review'), 'no occurrence guessed');
+});
