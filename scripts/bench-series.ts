@@ -24,6 +24,9 @@ export interface SeriesReport {
   /** Only when the engine syncs series: a new series created on one side until it shows on the other. */
   latencyMs?: { salesforceToMailbox: ReturnType<typeof stats>; mailboxToSalesforce: ReturnType<typeof stats> };
   lostChanges?: number;
+  /** Only when the engine syncs series: one occurrence edited on one side until the same occurrence shows the edit on the other. */
+  occurrenceLatencyMs?: { salesforceToMailbox: ReturnType<typeof stats>; mailboxToSalesforce: ReturnType<typeof stats> };
+  lostOccurrenceChanges?: number;
 }
 
 /** Each rep's series exclusions from their last full round (a full pass sees every item in the window). */
@@ -55,7 +58,61 @@ export async function measureSeries(input: SeriesBenchInput): Promise<SeriesRepo
   const base = { seeded, excludedByEngine: excluded };
   if (seeded.salesforce + seeded.mailbox === 0) return { ...base, status: 'none_seeded' };
   if (excluded.salesforce + excluded.mailbox > 0) return { ...base, status: 'not_synced' };
-  return { ...base, status: 'synced', ...(await seriesLatency(input)) };
+  return { ...base, status: 'synced', ...(await seriesLatency(input)), ...(await occurrenceLatency(input)) };
+}
+
+/**
+ * Per rep, a new Salesforce series (so both copies are in the rep's zone, which single
+ * occurrences need), then one occurrence's location edited in Salesforce and another one's in the
+ * mailbox; each is done when the other side's occurrence holds the new location.
+ */
+async function occurrenceLatency(input: SeriesBenchInput): Promise<Pick<SeriesReport, 'occurrenceLatencyMs' | 'lostOccurrenceChanges'>> {
+  const { sandbox, conn, token, userIds, emails, now } = input;
+  const { org, graph } = sandbox;
+  const sfEvents = new Watch(() => org.records('Event'));
+  const mbEvents = new Watch(() => new Map(emails.map((e) => [e, graph.events(e)])));
+  const mailboxPath = (email: string) => `${graph.graphUrl}/users/${encodeURIComponent(email)}`;
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const toMailbox: number[] = [];
+  const toSalesforce: number[] = [];
+  let lost = 0;
+  const inflight: Promise<void>[] = [];
+  const track = (into: number[], start: number, arrived: Promise<number | undefined>) =>
+    inflight.push(arrived.then((t) => void (t === undefined ? lost++ : into.push(t - start))));
+  const isLocation = (value: unknown, text: string) => (value as { displayName?: string } | undefined)?.displayName === text;
+  for (const [u, userId] of userIds.entries()) {
+    const email = emails[u]!;
+    const subject = `Bench occurrences u${u}`;
+    const slot = benchSlot(now, 2 + (u % 5), 7);
+    const r = await conn.sobject('Event').create(benchSalesforceEvent(userId, subject, slot, true));
+    if (!r.success) throw new Error(`bench Salesforce series create failed: ${JSON.stringify(r)}`);
+    const master = await mbEvents.until((mb) => (mb.get(email) ?? []).some((e) => e.subject === subject && e.type === 'seriesMaster'), 120_000);
+    if (master === undefined) {
+      lost += 2;
+      continue;
+    }
+    const masterId = String(graph.events(email).find((e) => e.subject === subject && e.type === 'seriesMaster')!.id);
+    // Settled: the pass that linked the series has also looked at its occurrences once.
+    await sleep(2_000);
+
+    const rows = org.records('Event').filter((e) => e.OwnerId === userId && e.Subject === subject && e.GroupEventType !== '3');
+    const sfRoom = `Bench room sf u${u}`;
+    const sfStart = performance.now();
+    await conn.sobject('Event').update({ Id: String(rows[1]!.Id), Location: sfRoom });
+    track(toMailbox, sfStart, mbEvents.until((mb) => (mb.get(email) ?? []).some((e) => e.type === 'exception' && isLocation(e.location, sfRoom)), 120_000));
+
+    const q = new URLSearchParams({ startDateTime: slot.start, endDateTime: new Date(Date.parse(slot.start) + 60 * 86_400_000).toISOString() });
+    const list = await fetch(`${mailboxPath(email)}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`, { headers });
+    if (!list.ok) throw new Error(`bench instances read failed: ${list.status}`);
+    const instances = ((await list.json()) as { value: Array<{ id: string }> }).value;
+    const mbRoom = `Bench room mb u${u}`;
+    const mbStart = performance.now();
+    const res = await fetch(`${mailboxPath(email)}/events/${encodeURIComponent(instances[2]!.id)}`, { method: 'PATCH', headers, body: JSON.stringify({ location: { displayName: mbRoom } }) });
+    if (!res.ok) throw new Error(`bench occurrence edit failed: ${res.status}`);
+    track(toSalesforce, mbStart, sfEvents.until((sf) => sf.some((e) => e.OwnerId === userId && e.Location === mbRoom), 120_000));
+  }
+  await Promise.all(inflight);
+  return { occurrenceLatencyMs: { salesforceToMailbox: stats(toMailbox), mailboxToSalesforce: stats(toSalesforce) }, lostOccurrenceChanges: lost };
 }
 
 /** One new weekly series per rep each way, 100 ms apart; done when a same-subject event shows on the other side. */
@@ -101,5 +158,9 @@ export function seriesLine(r: SeriesReport): string {
   if (r.status === 'none_seeded') return 'series: none seeded (--series 0)';
   if (r.status === 'not_synced') return `series: not synced yet (excluded: ${salesforce + mailbox} items — Salesforce ${salesforce}, mailbox ${mailbox}; ${seeded})`;
   const l = r.latencyMs!;
-  return `series: synced (${seeded}); new series p50/p95 ms Salesforce→mailbox ${l.salesforceToMailbox.p50}/${l.salesforceToMailbox.p95}, mailbox→Salesforce ${l.mailboxToSalesforce.p50}/${l.mailboxToSalesforce.p95}; lost ${r.lostChanges ?? 0}`;
+  const o = r.occurrenceLatencyMs;
+  const occurrences = o
+    ? `; one occurrence edited p50/p95 ms Salesforce→mailbox ${o.salesforceToMailbox.p50}/${o.salesforceToMailbox.p95}, mailbox→Salesforce ${o.mailboxToSalesforce.p50}/${o.mailboxToSalesforce.p95}; lost ${r.lostOccurrenceChanges ?? 0}`
+    : '';
+  return `series: synced (${seeded}); new series p50/p95 ms Salesforce→mailbox ${l.salesforceToMailbox.p50}/${l.salesforceToMailbox.p95}, mailbox→Salesforce ${l.mailboxToSalesforce.p50}/${l.mailboxToSalesforce.p95}; lost ${r.lostChanges ?? 0}${occurrences}`;
 }
