@@ -3,8 +3,9 @@
  * (test/support/event-sides.ts) and an in-memory store (test/support/memory-store.ts).
  *
  * Each run picks a configuration (direction, selection, private events, delete propagation,
- * conflict policy) and plays a random sequence of commands: the rep creating, editing, deleting
- * and flipping privacy or the category of events on either side, companion restarts, injected
+ * conflict policy) and plays a random sequence of commands: the rep creating (in the mailbox also
+ * meetings someone else organizes), editing, deleting and flipping privacy or the category of events
+ * on either side, companion restarts, injected
  * request failures, sync passes (which may throw while a failure is injected), and "settle"
  * points. At a settle point (and at the end of every run) failures are cleared, passes run until
  * two in a row write nothing, and the sides are checked against a model this file keeps itself:
@@ -35,6 +36,8 @@
  *   - events out of scope (private with private events off, untagged in selected mode, series) are
  *     never touched, and an event never in scope, or on a side the direction does not carry from,
  *     never gets a copy;
+ *   - a meeting someone else organizes is checked as a one-way mailbox → Salesforce pair (when the
+ *     configuration carries that way): Salesforce edits and deletes never reach the calendar;
  *   - without injected failures the sides go quiet within a few passes, no pass throws or halts.
  *
  * The engine bugs the model found are reproduced on their own at the end of this file, as
@@ -104,7 +107,8 @@ type SfMethod = 'listOwnedEvents' | 'getEvents' | 'createEvents' | 'updateEvents
 type MbMethod = 'eventChanges' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents';
 
 type Command =
-  | { t: 'create'; side: Side; private: boolean; selected: boolean; lowerCategory: boolean; day: number; hour: number; hours: number; location: boolean }
+  /** invited: a mailbox meeting someone else organizes (it follows the organizer's copy: mailbox → Salesforce only). */
+  | { t: 'create'; side: Side; private: boolean; selected: boolean; lowerCategory: boolean; day: number; hour: number; hours: number; location: boolean; invited: boolean }
   | { t: 'edit'; side: Side; pick: number; changes: Change[] }
   | { t: 'delete'; side: Side; pick: number }
   | { t: 'private'; side: Side; pick: number }
@@ -174,6 +178,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       hour: fc.integer({ min: 6, max: 18 }),
       hours: fc.integer({ min: 1, max: 2 }),
       location: fc.boolean(),
+      invited: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('edit' as const), side: sideArb, pick, changes: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }) },
@@ -290,6 +295,8 @@ class World {
   private sfCreateResponseLost = false;
   /** Lids with a delete: a survivor may stay unlinked (delete propagation off, one-way). */
   readonly deleteTainted = new Set<string>();
+  /** Lids of mailbox meetings someone else organizes. */
+  readonly invited = new Set<string>();
   /** Ids of events the rep created or edited (on a receiving side they may differ from the sender). */
   readonly repTouched = new Set<string>();
   // round
@@ -318,6 +325,15 @@ class World {
 
   private freshDeps(): EventSyncDeps {
     return { salesforce: this.sf, mailbox: this.mb, store: this.store, clock: { now: () => NOW }, log: () => {}, salt: 'model-salt', keys: this.keys };
+  }
+
+  /**
+   * The direction a logical event syncs in: a meeting someone else organizes follows the organizer's
+   * copy, as a one-way mailbox → Salesforce sync does (when the configuration carries that way at all).
+   */
+  private dirOf(lid: string): Direction {
+    const d = this.cfg.direction;
+    return this.invited.has(lid) && flowsTo(d, 'salesforce') ? 'mailbox_to_salesforce' : d;
   }
 
   private inScope(side: Side, id: string): boolean {
@@ -365,13 +381,18 @@ class World {
         const fields: EventFields = { subject: lid, start: instant(start), end: instant(start + cmd.hours * HOUR), showAs: 'busy', reminderMinutes: 15 };
         if (cmd.location) fields.location = `Room ${++this.n}`;
         if (cmd.private) fields.isPrivate = true;
+        const invited = cmd.invited && cmd.side === 'mailbox';
+        if (invited) {
+          fields.organizer = { email: 'organizer@partner.example', name: 'Organizer' };
+          this.invited.add(lid);
+        }
         let id: string;
         if (cmd.side === 'salesforce') id = await this.sf.userCreate(this.store, fields);
         else id = this.mb.userCreate({ ...fields, timeZone: ZONE }, cmd.selected ? [cmd.lowerCategory ? CATEGORY.toLowerCase() : CATEGORY] : []);
         this.origin.set(lid, cmd.side);
         this.repTouched.add(id);
         this.touch(lid);
-        this.log.push(`create ${cmd.side} ${id} ${lid}${cmd.private ? ' private' : ''}${cmd.side === 'mailbox' && !cmd.selected ? ' unselected' : ''}`);
+        this.log.push(`create ${cmd.side} ${id} ${lid}${cmd.private ? ' private' : ''}${cmd.side === 'mailbox' && !cmd.selected ? ' unselected' : ''}${invited ? ' invited' : ''}`);
         return;
       }
       case 'edit': {
@@ -545,7 +566,7 @@ class World {
   }
 
   private check(before: Snapshot, after: Snapshot, links: Array<{ sfId: string; mbId: string }>): void {
-    const d = this.cfg.direction;
+    const configured = this.cfg.direction;
     const lids = new Set<string>([...after.salesforce.values(), ...after.mailbox.values(), ...before.salesforce.values(), ...before.mailbox.values()].map((e) => e.lid));
     const linkedSf = new Map(links.map((l) => [l.sfId, l.mbId]));
     const linkedMb = new Map(links.map((l) => [l.mbId, l.sfId]));
@@ -561,6 +582,7 @@ class World {
       const m = after.mailbox.get(l.mbId);
       assert.ok(s && m, `link ${l.sfId}=${l.mbId} names an event that does not exist`);
       assert.equal(s.lid, m.lid, `link ${l.sfId}=${l.mbId} joins two different events`);
+      const d = this.dirOf(s.lid);
       if (d === 'both') assert.deepEqual(differs(s.values, m.values), [], `linked ${s.lid} (${l.sfId}=${l.mbId}) disagrees`);
       else {
         // One-way: the receiver mirrors the sender except where the rep edited the receiver itself.
@@ -569,8 +591,8 @@ class World {
       }
     }
     // One-way: the sending side is never written.
-    if (d === 'salesforce_to_mailbox') assert.deepEqual(this.sf.engineWrites, { create: 0, update: 0, delete: 0 }, 'Salesforce written in salesforce_to_mailbox');
-    if (d === 'mailbox_to_salesforce') assert.deepEqual(this.mb.engineWrites, { create: 0, update: 0, delete: 0 }, 'mailbox written in mailbox_to_salesforce');
+    if (configured === 'salesforce_to_mailbox') assert.deepEqual(this.sf.engineWrites, { create: 0, update: 0, delete: 0 }, 'Salesforce written in salesforce_to_mailbox');
+    if (configured === 'mailbox_to_salesforce') assert.deepEqual(this.mb.engineWrites, { create: 0, update: 0, delete: 0 }, 'mailbox written in mailbox_to_salesforce');
 
     // Events out of scope when the settle began are never touched by it.
     for (const side of ['salesforce', 'mailbox'] as const) {
@@ -584,6 +606,7 @@ class World {
 
     for (const lid of lids) {
       if (lid === ANCHOR) continue;
+      const d = this.dirOf(lid);
       const home = this.origin.get(lid);
       assert.ok(home, `an event with an unknown subject appeared: ${lid}`);
       const away = other(home);
@@ -616,7 +639,7 @@ class World {
 
   /** A pair agreed at the previous settle point: predict every field from what each side did since. */
   private checkPair(lid: string, pair: Pair, before: Snapshot, after: Snapshot): void {
-    const d = this.cfg.direction;
+    const d = this.dirOf(lid);
     const exact = this.exact(lid);
     const sB = before.salesforce.get(pair.sfId);
     const mB = before.mailbox.get(pair.mbId);
@@ -698,10 +721,10 @@ class World {
   /** The model's new agreement: pairs the sides now hold, with the values both agree on. */
   private remember(after: Snapshot, links: Array<{ sfId: string; mbId: string }>): void {
     this.pairs.clear();
-    const d = this.cfg.direction;
     for (const l of links) {
       const s = after.salesforce.get(l.sfId)!;
       const m = after.mailbox.get(l.mbId)!;
+      const d = this.dirOf(s.lid);
       if (!s.inScope || !m.inScope) continue;
       if (this.byLid(after, 'salesforce', s.lid).length !== 1 || this.byLid(after, 'mailbox', s.lid).length !== 1) continue;
       // Two-way: they agree (checked). One-way: a difference is the receiver's own edit, so the sender holds the agreement.
@@ -1057,6 +1080,25 @@ describe('engine bugs the model found (regressions)', () => {
       for (let i = 0; i < 2; i++) await r.sync();
       assert.deepEqual(subjects(r.sf.events), ['Budget']);
       assert.deepEqual(subjects(r.mb.events), ['Budget'], 'the re-created event was copied to the mailbox a second time');
+    },
+  );
+
+  it(
+    'BUG 11: a meeting someone else organizes, deleted from the calendar after its Salesforce copy was edited, is not re-created there',
+    async () => {
+      for (const propagateDeletes of [true, false]) {
+        const r = rig({ ...twoWay, propagateDeletes });
+        const m = r.mb.userCreate({ ...meeting('Partner review'), timeZone: ZONE, organizer: { email: 'organizer@partner.example' } }, []);
+        await r.sync();
+        const [s] = [...r.sf.events.keys()];
+        await r.sf.userEdit(r.store, s!, { description: 'Notes for the review' }); // a Salesforce edit …
+        r.mb.userDelete(m); // … and the rep removes the invitation from the calendar
+        for (let i = 0; i < 3; i++) await r.sync();
+        // Before the fix the pair forgot it followed the organizer's copy once that copy was gone, and the
+        // Salesforce edit re-created the meeting in the rep's calendar as the rep's own event.
+        assert.deepEqual(subjects(r.mb.events), [], `re-created in the calendar (propagate ${propagateDeletes})`);
+        assert.deepEqual(subjects(r.sf.events), propagateDeletes ? [] : ['Partner review'], `Salesforce copy (propagate ${propagateDeletes})`);
+      }
     },
   );
 

@@ -102,7 +102,16 @@ export interface EventPlanResult {
   held: HeldEvent[];
   /** Unlinked events left alone this pass, by side and reason (counts only: no content). */
   excluded: Record<'salesforce' | 'mailbox', Partial<Record<ExclusionReason, number>>>;
+  /** Mailbox ids of meetings someone else organizes; their links are to carry INVITED_KEY. */
+  invited: ReadonlySet<string>;
 }
+
+/**
+ * Marks, in a link's hashes, a pair whose mailbox copy is a meeting someone else organizes. It is
+ * remembered because the copy is not always there to tell: once the rep deletes it from the
+ * calendar, the pair must still follow the mailbox (a Salesforce edit never re-creates it there).
+ */
+export const INVITED_KEY = '~invited';
 
 /** The fields both Salesforce and the mailbox hold on the event itself. */
 export const SYNCED_EVENT_FIELDS: readonly EventField[] = SALESFORCE_EVENT_FIELDS;
@@ -196,6 +205,7 @@ function invitedCopies(input: EventPlanInput): Set<string> {
     const organizer = item.data.fields.organizer?.email.trim().toLowerCase();
     if (organizer && organizer !== rep) out.add(item.id);
   }
+  for (const link of input.links) if (link.hashes[INVITED_KEY] !== undefined) out.add(link.mbId);
   return out;
 }
 
@@ -218,6 +228,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
         },
         excluded,
         held: [],
+        invited: new Set(),
       };
     }
   }
@@ -271,6 +282,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     const seen = new Set(salesforce.items.map((i) => i.id).concat(held.map((h) => h.sfId)));
     if (!input.salesforce.full) for (const h of input.heldBefore) if (!seen.has(h.sfId) && !input.salesforce.deleted.includes(h.sfId)) held.push(h);
   }
+  const invited = invitedCopies(input);
   const plan = planPairs(eventModel(input.salt), {
     userId: input.userId,
     direction: input.direction,
@@ -282,8 +294,8 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
     maxDeleteShare: input.maxDeleteShare,
     park: true,
     survivorsRead: true,
-    followMailbox: invitedCopies(input),
+    followMailbox: invited,
     ...(input.unsettledCreates ? { unsettledCreates: input.unsettledCreates } : {}),
   });
-  return { plan, excluded, held };
+  return { plan, excluded, held, invited };
 }

@@ -6,7 +6,7 @@
  */
 import type { MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
-import { eventModel, planEvents, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
+import { eventModel, INVITED_KEY, planEvents, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
 import type { UnsettledCreate } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
 import { CursorExpiredError } from '../ports/mailbox.ts';
@@ -213,7 +213,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
 
   const heldName = cursorNames.heldEvents(userId);
   const heldBefore = parseHeld(await store.getCursor(heldName));
-  const { plan, excluded, held } = planEvents({
+  const { plan, excluded, held, invited } = planEvents({
     userId,
     direction: cfg.direction,
     conflictPolicy: user.configuration.conflictPolicy,
@@ -249,6 +249,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const errors: ItemErrorRow[] = [];
   const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
   dropDoubleClaims(settled, links, errors, now);
+  for (const link of settled.upserts) if (invited.has(link.mbId)) link.hashes[INVITED_KEY] = '1';
   if (deps.relations && cfg.direction !== 'salesforce_to_mailbox') {
     const mailboxSeen = new Map([...mailbox.items, ...mailbox.found].map((i) => [i.id, i.data.fields] as const));
     const created = new Set(writes.filter((w) => w.target === 'salesforce' && w.op.op === 'create' && w.result?.ok).map((w) => (w.result as { id: string }).id));
