@@ -2,16 +2,17 @@
  * The Graph events connector against the Microsoft 365 emulator (sandbox/microsoft), through
  * msal-node and real HTTP. The emulator's user.* helpers play the rep editing in Outlook.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGraph, type GraphEmulator } from '../../sandbox/microsoft/index.ts';
-import { createGraphEventsConnector, type GraphEventsConnectorOptions } from '../../companion/src/connectors/graph/events/index.ts';
+import type { GraphEmulator } from '../../sandbox/microsoft/index.ts';
+import type { GraphEventsConnectorOptions } from '../../companion/src/connectors/graph/events/index.ts';
 import type { MappedEvent } from '../../companion/src/core/event.ts';
-import type { SideChange, WriteResult } from '../../companion/src/ports/items.ts';
+import type { SideChange } from '../../companion/src/ports/items.ts';
 import { CursorExpiredError } from '../../companion/src/ports/mailbox.ts';
 import { GraphError } from '../../companion/src/connectors/graph/errors.ts';
 import type { MailboxEventDelta, MailboxEventOptions } from '../../companion/src/ports/mailbox-events.ts';
 import type { LogLevel } from '../../companion/src/ports/log.ts';
+import { assertOk, graphEventsTestbed } from '../support/graph-connector-setup.ts';
 
 interface LogLine {
   level: LogLevel;
@@ -23,39 +24,17 @@ const DELTA = 'GET /v1.0/users/{u}/calendarView/delta';
 const WINDOW = { start: '2026-06-01T00:00:00Z', end: '2026-07-01T00:00:00Z' };
 const ALL: MailboxEventOptions = { category: 'Salesforce', selection: 'all', defaultTimeZone: 'America/Los_Angeles' };
 
-const closers: Array<() => Promise<void>> = [];
 let g: GraphEmulator;
-
-before(async () => {
-  g = await startGraph({ serviceTimeMs: 0 });
+const testbed = graphEventsTestbed('cal', (started) => {
+  g = started;
 });
+const newMailbox = testbed.newMailbox;
 
-after(async () => {
-  for (const close of closers) await close();
-  await g.close();
-});
-
+/** A connector whose log lines the test can read. */
 function connect(extra: Partial<GraphEventsConnectorOptions> = {}) {
   const logs: LogLine[] = [];
-  const c = createGraphEventsConnector({
-    tenantId: g.tenantId,
-    clientId: g.clientId,
-    clientSecret: g.clientSecret,
-    authority: g.authority,
-    authorityMetadata: g.authorityMetadata,
-    graphUrl: g.graphUrl,
-    log: (level, msg, data) => logs.push({ level, msg, data }),
-    ...extra,
-  });
-  closers.push(() => c.close());
+  const c = testbed.connect({ log: (level, msg, data) => logs.push({ level, msg, data }), ...extra });
   return { c, logs };
-}
-
-let mailboxes = 0;
-function newMailbox(): string {
-  const upn = `cal${++mailboxes}@contoso.test`;
-  g.addMailbox({ userPrincipalName: upn, displayName: `Rep ${mailboxes}` });
-  return upn;
 }
 
 const day = (d: number) => String(d).padStart(2, '0');
@@ -82,10 +61,6 @@ type Upsert = Extract<SideChange<MappedEvent>, { kind: 'upsert' }>;
 const upserts = (d: MailboxEventDelta): Upsert[] => d.changes.filter((ch): ch is Upsert => ch.kind === 'upsert');
 const deletes = (d: MailboxEventDelta): string[] => d.changes.flatMap((ch) => (ch.kind === 'delete' ? [ch.id] : []));
 const byId = (d: MailboxEventDelta) => new Map(upserts(d).map((ch) => [ch.item.id, ch.item]));
-
-function assertOk(r: WriteResult | undefined): asserts r is Extract<WriteResult, { ok: true }> {
-  assert.ok(r?.ok, `expected success, got ${JSON.stringify(r)}`);
-}
 
 test('initial delta over several pages, then incremental update, delete and @removed', async () => {
   const upn = newMailbox();

@@ -2,50 +2,21 @@
  * MailboxEventsPort.seriesInstances on the Graph events connector, against the Microsoft 365
  * emulator (sandbox/microsoft) through msal-node and real HTTP: GET /events/{master}/instances.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGraph, type GraphEmulator } from '../../sandbox/microsoft/index.ts';
-import { createGraphEventsConnector, type GraphEventsConnectorOptions } from '../../companion/src/connectors/graph/events/index.ts';
+import type { GraphEmulator } from '../../sandbox/microsoft/index.ts';
 import { GraphError } from '../../companion/src/connectors/graph/errors.ts';
-import type { WriteResult } from '../../companion/src/ports/items.ts';
 import type { MailboxEventOptions, MailboxSeriesInstance } from '../../companion/src/ports/mailbox-events.ts';
+import { assertOk, graphEventsTestbed } from '../support/graph-connector-setup.ts';
 
 const INSTANCES = 'GET /v1.0/users/{u}/events/{id}/instances';
 const WINDOW = { start: '2026-06-01T00:00:00Z', end: '2026-07-01T00:00:00Z' };
 const ALL: MailboxEventOptions = { category: 'Salesforce', selection: 'all', defaultTimeZone: 'America/Los_Angeles' };
 
-const closers: Array<() => Promise<void>> = [];
 let g: GraphEmulator;
-
-before(async () => {
-  g = await startGraph({ serviceTimeMs: 0 });
+const { connect, newMailbox } = graphEventsTestbed('series', (started) => {
+  g = started;
 });
-
-after(async () => {
-  for (const close of closers) await close();
-  await g.close();
-});
-
-function connect(extra: Partial<GraphEventsConnectorOptions> = {}) {
-  const c = createGraphEventsConnector({
-    tenantId: g.tenantId,
-    clientId: g.clientId,
-    clientSecret: g.clientSecret,
-    authority: g.authority,
-    authorityMetadata: g.authorityMetadata,
-    graphUrl: g.graphUrl,
-    ...extra,
-  });
-  closers.push(() => c.close());
-  return c;
-}
-
-let mailboxes = 0;
-function newMailbox(): string {
-  const upn = `series${++mailboxes}@contoso.test`;
-  g.addMailbox({ userPrincipalName: upn, displayName: `Rep ${mailboxes}` });
-  return upn;
-}
 
 const day = (d: number) => String(d).padStart(2, '0');
 const at = (d: number, hour: number) => `2026-06-${day(d)}T${String(hour).padStart(2, '0')}:00:00Z`;
@@ -61,10 +32,6 @@ const daily = (subject: string, count: number) => ({
     range: { type: 'numbered', startDate: '2026-06-01', numberOfOccurrences: count },
   },
 });
-
-function assertOk(r: WriteResult | undefined): asserts r is Extract<WriteResult, { ok: true }> {
-  assert.ok(r?.ok, `expected success, got ${JSON.stringify(r)}`);
-}
 
 const byStart = (list: MailboxSeriesInstance[]) => [...list].sort((a, b) => (a.originalStart ?? '').localeCompare(b.originalStart ?? ''));
 

@@ -5,53 +5,37 @@
  * One org for the file; every test makes its own users and contacts so none depends on another.
  * The org's clock and the connector's clock are the same variable, so a test can expire tokens.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Connection } from 'jsforce';
-import { startOrg, type OrgEmulator } from '../../sandbox/salesforce/index.ts';
+import type { OrgEmulator } from '../../sandbox/salesforce/index.ts';
 import { startGraph } from '../../sandbox/microsoft/index.ts';
 import { seedSandbox, SELECTED_EVENTS_CATEGORY } from '../../sandbox/seed.ts';
-import { createSalesforceConnector, type SalesforceConnector, type SalesforceWriteResult } from '../../companion/src/connectors/salesforce/index.ts';
+import { createSalesforceConnector, type SalesforceConnector } from '../../companion/src/connectors/salesforce/index.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
 import type { RecordChangeEvent, SyncConfiguration } from '../../companion/src/ports/salesforce.ts';
 import type { LogLevel } from '../../companion/src/ports/log.ts';
+import { addIntegrationUser, addRep, connectorOptions, connectorOrgHooks, FORCE_APP_DIR, okId, orgClient, startAppOrg, unique, until, type ConnectedApp } from '../support/salesforce-connector-setup.ts';
 
 const TOKEN_TTL_SECONDS = 600;
 const CLIENT = 'syncline';
+const DOMAIN = 'connector.example';
 
 let org: OrgEmulator;
 let sf: SalesforceConnector;
 let clockMs = Date.now();
-let privateKeyPem: string;
-let publicKeyPem: string;
-let clientId: string;
+let app: ConnectedApp;
 const logs: Array<{ level: LogLevel; msg: string; data?: Record<string, unknown> }> = [];
 let integrationId: string;
-let seq = 0;
 
-const unique = (prefix: string) => `${prefix}${++seq}${randomBytes(3).toString('hex')}`;
-
-function newRep(profileId?: string): string {
-  const name = unique('rep');
-  return org.addUser({ username: `${name}@connector.example`, email: `${name}@connector.example`, lastName: name, ...(profileId ? { profileId } : {}) });
-}
+const newRep = (profileId?: string): string => addRep(org, DOMAIN, profileId ? { profileId } : {}).id;
 
 function makeConnector(extra: Partial<Parameters<typeof createSalesforceConnector>[0]> = {}, target: OrgEmulator = org): SalesforceConnector {
   return createSalesforceConnector({
-    instanceUrl: target.url,
-    loginUrl: target.loginUrl,
-    apiVersion: target.apiVersion,
-    clientId,
-    privateKeyPem,
-    integrationUsername: 'integration@connector.example',
+    ...connectorOptions(target, app, DOMAIN, () => clockMs),
     clientIdForCallOptions: CLIENT,
-    clock: { now: () => new Date(clockMs) },
-    retry: { baseDelayMs: 20, maxDelayMs: 1500 },
     log: (level, msg, data) => logs.push({ level, msg, ...(data ? { data } : {}) }),
     ...extra,
   });
@@ -59,21 +43,6 @@ function makeConnector(extra: Partial<Parameters<typeof createSalesforceConnecto
 
 function contact(id: string): Record<string, unknown> | undefined {
   return org.records('Contact').find((c) => c.Id === id);
-}
-
-function okId(r: SalesforceWriteResult | undefined): string {
-  assert.ok(r?.ok, `expected success, got ${JSON.stringify(r)}`);
-  return r.id;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Collects events and lets a test wait for the ones about given records. */
@@ -89,26 +58,10 @@ function collector() {
   };
 }
 
-before(async () => {
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  clientId = `3MVG9connector${randomBytes(8).toString('hex')}`;
-  org = await startOrg({
-    forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-    connectedApp: { clientId, publicKeyPem },
-    now: () => clockMs,
-    tokenTtlSeconds: TOKEN_TTL_SECONDS,
-  });
-  integrationId = org.addUser({ username: 'integration@connector.example', email: 'integration@connector.example', lastName: 'Integration', isAdmin: true });
-  sf = makeConnector();
+connectorOrgHooks({ name: 'connector', domain: DOMAIN, now: () => clockMs, org: { tokenTtlSeconds: TOKEN_TTL_SECONDS } }, (s) => {
+  ({ org, app, integrationId } = s);
+  return (sf = makeConnector());
 });
-
-after(async () => {
-  await sf?.close();
-  await org?.close();
-});
-
 
 test('JWT bearer login, then one de-duplicated refresh when the token expires', async () => {
   const rep = newRep();
@@ -342,7 +295,7 @@ test('loadSyncUsers against a newer package: unknown event picklist values switc
   // A copy of force-app with values this companion does not know, as a newer package would add them.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-newer-package-'));
   const forceApp = path.join(dir, 'force-app');
-  cpSync(fileURLToPath(new URL('../../force-app', import.meta.url)), forceApp, { recursive: true });
+  cpSync(FORCE_APP_DIR, forceApp, { recursive: true });
   const F = SF.configuration.fields;
   const addValue = (field: string, value: string) => {
     const file = path.join(forceApp, 'main/default/objects', SF.configuration.object, 'fields', `${field}.field-meta.xml`);
@@ -356,13 +309,8 @@ test('loadSyncUsers against a newer package: unknown event picklist values switc
   addValue(F.eventsDirection, 'Sideways');
   addValue(F.conflictPolicy, 'AskTheRep');
 
-  const newer = await startOrg({
-    forceAppDir: forceApp,
-    connectedApp: { clientId, publicKeyPem },
-    now: () => clockMs,
-    tokenTtlSeconds: TOKEN_TTL_SECONDS,
-  });
-  const adminId = newer.addUser({ username: 'integration@connector.example', email: 'integration@connector.example', lastName: 'Integration', isAdmin: true });
+  const newer = await startAppOrg(app, { forceAppDir: forceApp, now: () => clockMs, tokenTtlSeconds: TOKEN_TTL_SECONDS });
+  const adminId = addIntegrationUser(newer, DOMAIN);
   const connector = makeConnector({}, newer);
   try {
     const unknownSelection = assignedConfiguration(newer, adminId, { [F.eventsEnabled]: true, [F.eventsSelection]: 'SharedCalendar' });
@@ -401,12 +349,7 @@ test('loadSyncUsers against a newer package: unknown event picklist values switc
 
 test('the sandbox seed: events both ways for every rep, the last rep on "only events the rep selects", contacts alike', async () => {
   for (const users of [3, 1]) {
-    const seededOrg = await startOrg({
-      forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-      connectedApp: { clientId, publicKeyPem },
-      now: () => clockMs,
-      tokenTtlSeconds: TOKEN_TTL_SECONDS,
-    });
+    const seededOrg = await startAppOrg(app, { now: () => clockMs, tokenTtlSeconds: TOKEN_TTL_SECONDS });
     const graph = await startGraph();
     const seeded = seedSandbox(seededOrg, graph, { users, contactsPerUser: 1 });
     const connector = makeConnector({ integrationUsername: seeded.integrationUser.username }, seededOrg);
@@ -616,14 +559,14 @@ test('CDC: our writes arrive with fromUs, a rep editing through the API without 
     assert.equal(ours.commitUser, rep);
     assert.equal(ours.ownerId, rep);
 
-    const repConn = new Connection({ instanceUrl: org.url, accessToken: org.issueToken(rep), version: org.apiVersion });
+    const repConn = orgClient(org, rep);
     await repConn.sobject('Contact').update({ Id: id, Title: 'Edited by rep' });
     const theirs = await c.wait('the rep edit', (e) => e.recordIds.includes(id) && e.changeType === 'UPDATE');
     assert.equal(theirs.fromUs, false);
     assert.ok(theirs.changedFields.includes('Title'));
     assert.ok(!JSON.stringify(c.events).includes('Edited by rep'), 'events carry no field values');
 
-    const viaOtherClient = new Connection({ instanceUrl: org.url, accessToken: org.issueToken(rep), version: org.apiVersion, callOptions: { client: `${CLIENT}-other` } });
+    const viaOtherClient = orgClient(org, rep, { callOptions: { client: `${CLIENT}-other` } });
     await viaOtherClient.sobject('Contact').update({ Id: id, Title: 'Other tool' });
     const other = await c.wait('the other tool edit', (e) => e.recordIds.includes(id) && e.changeType === 'UPDATE' && e !== theirs);
     assert.equal(other.fromUs, false, 'a client id that merely starts with ours is not ours');

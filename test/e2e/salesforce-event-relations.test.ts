@@ -5,67 +5,31 @@
  *
  * One org for the file; every test makes its own rep, people and events.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { startOrg, type OrgEmulator } from '../../sandbox/salesforce/index.ts';
-import { createSalesforceConnector, type SalesforceConnector, type SalesforceWriteResult } from '../../companion/src/connectors/salesforce/index.ts';
+import type { OrgEmulator } from '../../sandbox/salesforce/index.ts';
+import { createSalesforceConnector, type SalesforceConnector } from '../../companion/src/connectors/salesforce/index.ts';
 import { attendeeKeys, attendeesFromRelations, planRelations } from '../../companion/src/core/event-attendees.ts';
 import type { Attendee } from '../../companion/src/core/event.ts';
+import { addRep, connectorOrgHooks, okId, seedTimedEvent, unique } from '../support/salesforce-connector-setup.ts';
 
 const SALT = 'relations-salt';
+const DOMAIN = 'relations.example';
 let org: OrgEmulator;
 let sf: SalesforceConnector;
 const clockMs = Date.now();
-let seq = 0;
 
-const unique = (prefix: string): string => `${prefix}${++seq}${randomBytes(3).toString('hex')}`;
-
-function newRep(): { id: string; email: string } {
-  const name = unique('rep');
-  const email = `${name}@relations.example`;
-  return { id: org.addUser({ username: email, email, lastName: name, timeZoneSidKey: 'Europe/Berlin' }), email };
-}
+const newRep = (): { id: string; email: string } => addRep(org, DOMAIN, { timeZoneSidKey: 'Europe/Berlin' });
 
 const contactOf = (rep: string, email: string, lastName = unique('C')): string => org.insert('Contact', { LastName: lastName, Email: email }, rep);
 const leadOf = (rep: string, email: string, extra: Record<string, unknown> = {}): string =>
   org.insert('Lead', { LastName: unique('L'), Company: 'Prospect Ltd', Email: email, ...extra }, rep);
-const meeting = (rep: string, extra: Record<string, unknown> = {}): string =>
-  org.insert('Event', { Subject: 'Meeting', StartDateTime: '2025-07-10T10:00:00Z', DurationInMinutes: 60, ...extra }, rep);
+const meeting = (rep: string, extra: Record<string, unknown> = {}): string => seedTimedEvent(org, rep, 'Meeting', '2025-07-10T10:00:00Z', 60, extra);
 const relationsOf = (eventId: string): Array<Record<string, unknown>> => org.records('EventRelation').filter((r) => r.EventId === eventId);
 
-function okId(r: SalesforceWriteResult | undefined): string {
-  assert.ok(r?.ok, `expected success, got ${JSON.stringify(r)}`);
-  return r.id;
-}
-
-before(async () => {
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const clientId = `3MVG9relations${randomBytes(8).toString('hex')}`;
-  org = await startOrg({
-    forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-    connectedApp: { clientId, publicKeyPem },
-    now: () => clockMs,
-  });
-  org.addUser({ username: 'integration@relations.example', email: 'integration@relations.example', lastName: 'Integration', isAdmin: true });
-  sf = createSalesforceConnector({
-    instanceUrl: org.url,
-    loginUrl: org.loginUrl,
-    apiVersion: org.apiVersion,
-    clientId,
-    privateKeyPem,
-    integrationUsername: 'integration@relations.example',
-    clock: { now: () => new Date(clockMs) },
-    retry: { baseDelayMs: 20, maxDelayMs: 1500 },
-  });
-});
-
-after(async () => {
-  await sf?.close();
-  await org?.close();
+connectorOrgHooks({ name: 'relations', domain: DOMAIN, now: () => clockMs }, (s) => {
+  org = s.org;
+  return (sf = createSalesforceConnector(s.options));
 });
 
 test('lookupByEmail: contacts, unconverted leads and active users by address, case-insensitively, in chunks', async () => {

@@ -6,45 +6,32 @@
  * One org for the file; every test makes its own reps and events so none depends on another.
  * Reps live in Europe/Berlin (UTC+2 in summer), so a rep's dates and UTC dates differ at night.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { startOrg, type OrgEmulator } from '../../sandbox/salesforce/index.ts';
-import { createSalesforceConnector, type SalesforceConnector, type SalesforceWriteResult } from '../../companion/src/connectors/salesforce/index.ts';
+import type { OrgEmulator } from '../../sandbox/salesforce/index.ts';
+import { createSalesforceConnector, type SalesforceConnector } from '../../companion/src/connectors/salesforce/index.ts';
 import type { RecordChangeEvent, SalesforceEvent } from '../../companion/src/ports/salesforce.ts';
 import type { LogLevel } from '../../companion/src/ports/log.ts';
+import { addRep, connectorOrgHooks, okId, seedTimedEvent, until } from '../support/salesforce-connector-setup.ts';
 
 const CLIENT = 'syncline';
 const ZONE = 'Europe/Berlin';
+const DOMAIN = 'events-connector.example';
 
 let org: OrgEmulator;
 let sf: SalesforceConnector;
 const clockMs = Date.now();
 let integrationId: string;
 const logs: Array<{ level: LogLevel; msg: string; data?: Record<string, unknown> }> = [];
-let seq = 0;
 
-const unique = (prefix: string) => `${prefix}${++seq}${randomBytes(3).toString('hex')}`;
-
-function newRep(): string {
-  const name = unique('rep');
-  return org.addUser({ username: `${name}@events-connector.example`, email: `${name}@events-connector.example`, lastName: name, timeZoneSidKey: ZONE });
-}
+const newRep = (): string => addRep(org, DOMAIN, { timeZoneSidKey: ZONE }).id;
 
 function event(id: string): Record<string, unknown> | undefined {
   return org.records('Event').find((e) => e.Id === id);
 }
 
-function okId(r: SalesforceWriteResult | undefined): string {
-  assert.ok(r?.ok, `expected success, got ${JSON.stringify(r)}`);
-  return r.id;
-}
-
-/** A timed event seeded straight into the org (as the rep, so the rep owns it), `minutes` long. */
-function seedTimed(rep: string, subject: string, start: string, minutes: number, extra: Record<string, unknown> = {}): string {
-  return org.insert('Event', { Subject: subject, StartDateTime: start, DurationInMinutes: minutes, ...extra }, rep);
-}
+const seedTimed = (rep: string, subject: string, start: string, minutes: number, extra: Record<string, unknown> = {}): string =>
+  seedTimedEvent(org, rep, subject, start, minutes, extra);
 
 /** An all-day event seeded straight into the org: `days` dates from `first`. */
 function seedAllDay(rep: string, subject: string, first: string, days: number): string {
@@ -53,44 +40,13 @@ function seedAllDay(rep: string, subject: string, first: string, days: number): 
 
 const byId = (list: SalesforceEvent[], id: string): SalesforceEvent | undefined => list.find((e) => e.id === id);
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-before(async () => {
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const clientId = `3MVG9events${randomBytes(8).toString('hex')}`;
-  org = await startOrg({
-    forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-    connectedApp: { clientId, publicKeyPem },
-    now: () => clockMs,
-  });
-  integrationId = org.addUser({ username: 'integration@events-connector.example', email: 'integration@events-connector.example', lastName: 'Integration', isAdmin: true });
-  sf = createSalesforceConnector({
-    instanceUrl: org.url,
-    loginUrl: org.loginUrl,
-    apiVersion: org.apiVersion,
-    clientId,
-    privateKeyPem,
-    integrationUsername: 'integration@events-connector.example',
+connectorOrgHooks({ name: 'events', domain: DOMAIN, now: () => clockMs }, (s) => {
+  ({ org, integrationId } = s);
+  return (sf = createSalesforceConnector({
+    ...s.options,
     clientIdForCallOptions: CLIENT,
-    clock: { now: () => new Date(clockMs) },
-    retry: { baseDelayMs: 20, maxDelayMs: 1500 },
     log: (level, msg, data) => logs.push({ level, msg, ...(data ? { data } : {}) }),
-  });
-});
-
-after(async () => {
-  await sf?.close();
-  await org?.close();
+  }));
 });
 
 // The window is 10 and 11 July in Berlin: 2025-07-09T22:00Z up to 2025-07-11T22:00Z.

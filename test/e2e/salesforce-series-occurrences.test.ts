@@ -5,29 +5,25 @@
  * The org's clock is fixed at 2025-07-10T12:00Z so a pattern change has past occurrences to
  * keep as historical (IsRecurrence2Exclusion).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import jsforce from 'jsforce';
-import { startOrg, type OrgEmulator } from '../../sandbox/salesforce/index.ts';
+import type { Connection } from 'jsforce';
+import type { OrgEmulator } from '../../sandbox/salesforce/index.ts';
 import { createSalesforceConnector, type SalesforceConnector } from '../../companion/src/connectors/salesforce/index.ts';
 import type { SalesforceOccurrence } from '../../companion/src/ports/salesforce.ts';
+import { addRep, connectorOrgHooks, orgClient } from '../support/salesforce-connector-setup.ts';
 
 const ZONE = 'Europe/Berlin';
 const NOW = Date.parse('2025-07-10T12:00:00Z');
+const DOMAIN = 'series-occ.example';
 
 let org: OrgEmulator;
 let sf: SalesforceConnector;
-let conn: jsforce.Connection;
-let seq = 0;
+let conn: Connection;
 
 type SaveResult = { success: boolean; id?: string; errors: unknown[] };
 
-function newRep(): string {
-  const name = `rep${++seq}${randomBytes(3).toString('hex')}`;
-  return org.addUser({ username: `${name}@series-occ.example`, email: `${name}@series-occ.example`, lastName: name, timeZoneSidKey: ZONE });
-}
+const newRep = (): string => addRep(org, DOMAIN, { timeZoneSidKey: ZONE }).id;
 
 async function insertEvent(fields: Record<string, unknown>): Promise<string> {
   const r = (await conn.sobject('Event').create(fields)) as SaveResult;
@@ -55,33 +51,10 @@ async function occurrencesOf(id: string): Promise<SalesforceOccurrence[]> {
   return list;
 }
 
-before(async () => {
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const clientId = `3MVG9seriesocc${randomBytes(8).toString('hex')}`;
-  org = await startOrg({
-    forceAppDir: fileURLToPath(new URL('../../force-app', import.meta.url)),
-    connectedApp: { clientId, publicKeyPem },
-    now: () => NOW,
-  });
-  const integrationId = org.addUser({ username: 'integration@series-occ.example', email: 'integration@series-occ.example', lastName: 'Integration', isAdmin: true });
-  conn = new jsforce.Connection({ instanceUrl: org.url, accessToken: org.issueToken(integrationId), version: org.apiVersion });
-  sf = createSalesforceConnector({
-    instanceUrl: org.url,
-    loginUrl: org.loginUrl,
-    apiVersion: org.apiVersion,
-    clientId,
-    privateKeyPem,
-    integrationUsername: 'integration@series-occ.example',
-    clock: { now: () => new Date(NOW) },
-    retry: { baseDelayMs: 20, maxDelayMs: 1500 },
-  });
-});
-
-after(async () => {
-  await sf?.close();
-  await org?.close();
+connectorOrgHooks({ name: 'seriesocc', domain: DOMAIN, now: () => NOW }, (s) => {
+  org = s.org;
+  conn = orgClient(s.org, s.integrationId);
+  return (sf = createSalesforceConnector(s.options));
 });
 
 test('seriesOccurrences: every occurrence in order; an edited one is an exception, a deleted one is gone; the series record carries the key', async () => {
