@@ -82,10 +82,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   fs.writeFileSync(secretFile, graph.clientSecret, { mode: 0o600 });
   const metadataFile = path.join(dir, 'graph-authority-metadata.json');
   fs.writeFileSync(metadataFile, graph.authorityMetadata, { mode: 0o600 });
+  // The store key seals the companion's hash key; a directory used before keeps its key, since
+  // its companion-data is sealed with it.
+  const storeKeyFile = path.join(dir, 'store-key');
+  if (!fs.existsSync(storeKeyFile)) fs.writeFileSync(storeKeyFile, crypto.randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
 
   const configPath = path.join(dir, 'syncline.sandbox.json');
   const companionConfig = {
     dataDir: './companion-data',
+    storeKey: { file: path.basename(storeKeyFile) },
     salesforce: {
       instanceUrl: org.url,
       loginUrl: org.loginUrl,

@@ -15,13 +15,14 @@ import { createGraphEventsConnector } from './connectors/graph/events/index.ts';
 import { GRAPH_CONTACT_FIELDS } from './core/graph-contact.ts';
 import { openDb } from './store/db.ts';
 import { createStateStore } from './store/state-store.ts';
+import { deriveStoreKey, loadSalt, StoreKeyError } from './store/sealed-salt.ts';
 import { createJobQueue } from './queue/pgboss-queue.ts';
 import { syncUserContacts, type ContactSyncOutcome } from './engine/contact-sync.ts';
 import { syncUserEvents, type EventSyncOutcome } from './engine/event-sync.ts';
 import { withEventStatus } from './engine/event-status.ts';
 import { reconcileAll, routeRecordChange, type RecordKind } from './engine/record-changes.ts';
 import { contactKind, eventKind } from './engine/change-kinds.ts';
-import { cursorNames, SALT_META_KEY } from './engine/cursors.ts';
+import { cursorNames } from './engine/cursors.ts';
 import { StatusPublisher } from './engine/status-publisher.ts';
 import type { SyncUser, Subscription } from './ports/salesforce.ts';
 import type { StateStore, JobQueue } from './ports/state.ts';
@@ -79,11 +80,24 @@ export async function startApp(opts: AppOptions): Promise<App> {
     throw new ConfigError('salesforce.privateKey: is not a readable PEM private key (the key of the connected app\'s certificate)');
   }
   const clientSecret = readSecret(config.microsoft.clientSecret, 'microsoft.clientSecret', config.configDir, env);
+  let storeKey: crypto.KeyObject | undefined;
+  try {
+    if (config.storeKey) storeKey = deriveStoreKey(readSecret(config.storeKey, 'storeKey', config.configDir, env));
+  } catch (err) {
+    throw asConfigError(err);
+  }
 
   const db = await openDb({ dataDir: config.databaseUrl ? undefined : config.dataDir, databaseUrl: config.databaseUrl, lockWaitMs: 15_000 });
   const store = createStateStore(db);
-  await store.migrate();
-  const salt = await loadSalt(store);
+  let salt: string;
+  try {
+    await store.migrate();
+    salt = await loadSalt(store, storeKey, log);
+  } catch (err) {
+    // Release the data directory (or connection): the admin fixes the config and starts again.
+    await store.close().catch(() => undefined);
+    throw asConfigError(err);
+  }
 
   const salesforce = createSalesforceConnector({
     instanceUrl: config.salesforce.instanceUrl,
@@ -275,10 +289,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   };
 }
 
-async function loadSalt(store: StateStore): Promise<string> {
-  const existing = await store.getMeta(SALT_META_KEY);
-  if (existing) return existing;
-  const salt = crypto.randomBytes(32).toString('base64url');
-  await store.setMeta(SALT_META_KEY, salt);
-  return salt;
+/** A storeKey problem is a configuration error (exit code 2), reported under the config key's name. */
+function asConfigError(err: unknown): unknown {
+  return err instanceof StoreKeyError ? new ConfigError(err.message) : err;
 }

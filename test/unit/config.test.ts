@@ -25,6 +25,12 @@ test('a minimal config gets the documented defaults', () => {
   assert.deepEqual(c.sync, { pollIntervalSeconds: 30, usersRefreshSeconds: 300, statusRefreshSeconds: 900, clientId: 'syncline', workers: 4 });
   assert.equal(c.log.level, 'info');
   assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.storeKey, undefined);
+});
+
+test('storeKey is a secret reference at the top level: a file or an environment variable', () => {
+  assert.deepEqual(parseConfig({ ...minimal(), storeKey: { file: 'secrets/store.key' } }, '/x').storeKey, { file: 'secrets/store.key' });
+  assert.deepEqual(parseConfig({ ...minimal(), storeKey: { env: 'SYNCLINE_STORE_KEY' } }, '/x').storeKey, { env: 'SYNCLINE_STORE_KEY' });
 });
 
 const invalid: Array<{ name: string; mutate: (c: any) => void; key: string }> = [ // eslint-disable-line @typescript-eslint/no-explicit-any -- deliberately malformed input
@@ -35,6 +41,10 @@ const invalid: Array<{ name: string; mutate: (c: any) => void; key: string }> = 
   { name: 'secret with both file and env', mutate: (c) => (c.microsoft.clientSecret = { file: 'a', env: 'B' }), key: 'microsoft.clientSecret' },
   { name: 'poll interval below 1 s', mutate: (c) => (c.sync = { pollIntervalSeconds: 0 }), key: 'sync.pollIntervalSeconds' },
   { name: 'a setting that belongs in Salesforce (conflict policy)', mutate: (c) => (c.sync = { conflictPolicy: 'mailbox_wins' }), key: 'sync' },
+  { name: 'storeKey given as a value', mutate: (c) => (c.storeKey = 'a-store-key-value-of-32-characters!'), key: 'storeKey' },
+  { name: 'storeKey with both file and env', mutate: (c) => (c.storeKey = { file: 'store.key', env: 'STORE_KEY' }), key: 'storeKey' },
+  { name: 'storeKey with neither file nor env', mutate: (c) => (c.storeKey = {}), key: 'storeKey' },
+  { name: 'storeKey placed under sync', mutate: (c) => (c.sync = { storeKey: { env: 'STORE_KEY' } }), key: 'sync' },
   { name: 'malformed api version', mutate: (c) => (c.salesforce.apiVersion = 'v61'), key: 'salesforce.apiVersion' },
 ];
 for (const c of invalid) {

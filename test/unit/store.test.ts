@@ -22,7 +22,7 @@ const STORE_TABLES = ['meta', 'contact_links', 'event_links', 'event_series_slot
 const TEXT_COLUMNS_ALLOWED: Record<string, string> = {
   'schema_migrations.name': 'migration file name',
   'meta.key': 'setting name',
-  'meta.value': 'setting value set by the companion (identifiers, keys), never record content',
+  'meta.value': 'setting value set by the companion (identifiers; the hash salt sealed with storeKey, or plain without it: store/sealed-salt.ts), never record content',
   'contact_links.user_id': 'Salesforce User id',
   'contact_links.sf_id': 'Salesforce record id',
   'contact_links.mb_id': 'mailbox item id',

@@ -25,6 +25,11 @@ export const configSchema = z
     dataDir: z.string().min(1).default('.syncline'),
     /** PostgreSQL connection string; when absent, the embedded PGlite store in dataDir is used. */
     databaseUrl: z.string().min(1).optional(),
+    /**
+     * Seals the store's hash key at rest (AES-256-GCM): any string of at least 32 characters, e.g.
+     * `openssl rand -base64 32`. Without it the hash key is kept in plain text (with a warning).
+     */
+    storeKey: secretRef.optional(),
     salesforce: z
       .object({
         instanceUrl: httpsOrLoopback,
