@@ -7,7 +7,7 @@ import { INSTANCE_FIELDS, MAX_SERIES_SLOTS, seriesSlots } from '../../companion/
 import type { SeriesMaster, TimeWindow } from '../../companion/src/core/event-series.ts';
 import { assignSalesforceSlots, graphSlots } from '../../companion/src/core/event-series-assign.ts';
 import type { GraphInstance, SalesforceOccurrenceRow, SlotAssignment } from '../../companion/src/core/event-series-assign.ts';
-import { planSeriesInstances } from '../../companion/src/core/event-series-plan.ts';
+import { ONE_SIDED, planSeriesInstances } from '../../companion/src/core/event-series-plan.ts';
 import type { SeriesPlanInput, SlotHashes } from '../../companion/src/core/event-series-plan.ts';
 
 const BERLIN = 'Europe/Berlin';
@@ -329,9 +329,9 @@ const GRAPH_CASES: { name: string; instances: GraphInstance[]; want: ReturnType<
     want: { placed: SLOTS.map((s, n) => `mb${n}@${s}${n === 2 ? '*location' : ''}`), missing: [], held: [], unplaced: [] },
   },
   {
-    name: 'an exception with the pattern’s values still counts as modified (Graph says it was edited)',
+    name: 'an exception with the pattern’s values is not modified: nothing that syncs differs (as for Salesforce rows)',
     instances: replace(allStubs(), 2, exception(2)),
-    want: { placed: SLOTS.map((s, n) => `mb${n}@${s}${n === 2 ? '*' : ''}`), missing: [], held: [], unplaced: [] },
+    want: { placed: SLOTS.map((s, n) => `mb${n}@${s}`), missing: [], held: [], unplaced: [] },
   },
   {
     name: 'an exception moved to another day keeps its originalStart slot',
@@ -536,6 +536,18 @@ describe('planSeriesInstances', () => {
     assert.deepEqual(fromMailbox.slots, [{ slot: slot(1), sfId: 'sf1', conflicts: [], reason: 'cancelled_in_mailbox' }]);
     const fromSalesforce = plan(without(allRows(), 2), allStubs(), { propagateDeletes: false });
     assert.deepEqual(fromSalesforce.slots, [{ slot: slot(2), mbId: 'mb2', conflicts: [], reason: 'cancelled_in_salesforce' }]);
+  });
+
+  it('a cancel not carried over is final: a later edit of the kept occurrence never turns into that cancel', () => {
+    const refused = plan(replace(allRows(), 1, sfRow(1, { description: 'Bring the forecast' })), without(allStubs(), 1));
+    assert.deepEqual(refused.agreed, { [slot(1)]: { [ONE_SIDED]: 'mailbox' } });
+    // The rep takes the edit back: the Salesforce row is plain pattern again, and stays.
+    const later = plan(allRows(), without(allStubs(), 1), { agreed: refused.agreed });
+    assert.deepEqual(later, { slots: [], agreed: refused.agreed });
+    const off = plan(without(allRows(), 2), allStubs(), { propagateDeletes: false });
+    assert.deepEqual(off.agreed, { [slot(2)]: { [ONE_SIDED]: 'salesforce' } });
+    const on = plan(without(allRows(), 2), allStubs(), { agreed: off.agreed });
+    assert.deepEqual(on.slots, [], 'switching propagation on later does not carry an old cancel over');
   });
 
   it('a slot empty on both sides is forgotten', () => {

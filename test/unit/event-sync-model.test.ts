@@ -295,7 +295,7 @@ class World {
   private sfCreateResponseLost = false;
   /** Lids with a delete: a survivor may stay unlinked (delete propagation off, one-way). */
   readonly deleteTainted = new Set<string>();
-  /** Lids of mailbox meetings someone else organizes. */
+  /** Mailbox ids of meetings someone else organizes (a copy the engine makes in the mailbox is the rep's own). */
   readonly invited = new Set<string>();
   /** Ids of events the rep created or edited (on a receiving side they may differ from the sender). */
   readonly repTouched = new Set<string>();
@@ -328,12 +328,12 @@ class World {
   }
 
   /**
-   * The direction a logical event syncs in: a meeting someone else organizes follows the organizer's
-   * copy, as a one-way mailbox → Salesforce sync does (when the configuration carries that way at all).
+   * The direction a pair syncs in: one whose mailbox copy is a meeting someone else organizes follows
+   * that copy, as a one-way mailbox → Salesforce sync does (when the configuration carries that way at all).
    */
-  private dirOf(lid: string): Direction {
+  private dirOf(mbId: string): Direction {
     const d = this.cfg.direction;
-    return this.invited.has(lid) && flowsTo(d, 'salesforce') ? 'mailbox_to_salesforce' : d;
+    return this.invited.has(mbId) && flowsTo(d, 'salesforce') ? 'mailbox_to_salesforce' : d;
   }
 
   private inScope(side: Side, id: string): boolean {
@@ -382,13 +382,11 @@ class World {
         if (cmd.location) fields.location = `Room ${++this.n}`;
         if (cmd.private) fields.isPrivate = true;
         const invited = cmd.invited && cmd.side === 'mailbox';
-        if (invited) {
-          fields.organizer = { email: 'organizer@partner.example', name: 'Organizer' };
-          this.invited.add(lid);
-        }
+        if (invited) fields.organizer = { email: 'organizer@partner.example', name: 'Organizer' };
         let id: string;
         if (cmd.side === 'salesforce') id = await this.sf.userCreate(this.store, fields);
         else id = this.mb.userCreate({ ...fields, timeZone: ZONE }, cmd.selected ? [cmd.lowerCategory ? CATEGORY.toLowerCase() : CATEGORY] : []);
+        if (invited) this.invited.add(id);
         this.origin.set(lid, cmd.side);
         this.repTouched.add(id);
         this.touch(lid);
@@ -582,7 +580,7 @@ class World {
       const m = after.mailbox.get(l.mbId);
       assert.ok(s && m, `link ${l.sfId}=${l.mbId} names an event that does not exist`);
       assert.equal(s.lid, m.lid, `link ${l.sfId}=${l.mbId} joins two different events`);
-      const d = this.dirOf(s.lid);
+      const d = this.dirOf(l.mbId);
       if (d === 'both') assert.deepEqual(differs(s.values, m.values), [], `linked ${s.lid} (${l.sfId}=${l.mbId}) disagrees`);
       else {
         // One-way: the receiver mirrors the sender except where the rep edited the receiver itself.
@@ -606,7 +604,8 @@ class World {
 
     for (const lid of lids) {
       if (lid === ANCHOR) continue;
-      const d = this.dirOf(lid);
+      // Where an event may flow depends only on where it was made: the configured direction.
+      const d = configured;
       const home = this.origin.get(lid);
       assert.ok(home, `an event with an unknown subject appeared: ${lid}`);
       const away = other(home);
@@ -639,7 +638,7 @@ class World {
 
   /** A pair agreed at the previous settle point: predict every field from what each side did since. */
   private checkPair(lid: string, pair: Pair, before: Snapshot, after: Snapshot): void {
-    const d = this.dirOf(lid);
+    const d = this.dirOf(pair.mbId);
     const exact = this.exact(lid);
     const sB = before.salesforce.get(pair.sfId);
     const mB = before.mailbox.get(pair.mbId);
@@ -724,7 +723,7 @@ class World {
     for (const l of links) {
       const s = after.salesforce.get(l.sfId)!;
       const m = after.mailbox.get(l.mbId)!;
-      const d = this.dirOf(s.lid);
+      const d = this.dirOf(l.mbId);
       if (!s.inScope || !m.inScope) continue;
       if (this.byLid(after, 'salesforce', s.lid).length !== 1 || this.byLid(after, 'mailbox', s.lid).length !== 1) continue;
       // Two-way: they agree (checked). One-way: a difference is the receiver's own edit, so the sender holds the agreement.

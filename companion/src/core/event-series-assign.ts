@@ -227,7 +227,9 @@ export function graphSlots(master: SeriesMaster, instances: GraphInstance[], win
     // An occurrence stub carries no content: it holds whatever the pattern gives its slot.
     const fields = instance.kind === 'occurrence' && instance.fields.start === undefined ? patternInstance(master.fields, slot) : normaliseEvent(instance.fields);
     const offPattern = fieldsOffPattern(master.fields, slot, fields);
-    placed.push({ id: instance.id, slot, fields, modified: instance.kind === 'exception' || offPattern.length > 0, offPattern, ...(instance.modifiedAt ? { modifiedAt: instance.modifiedAt } : {}) });
+    // Judged by value, as Salesforce rows are: an exception edited back to the pattern holds nothing that
+    // syncs differently, and counting it as edited would keep it against a cancel the other side made.
+    placed.push({ id: instance.id, slot, fields, modified: offPattern.length > 0, offPattern, ...(instance.modifiedAt ? { modifiedAt: instance.modifiedAt } : {}) });
   }
   for (const entry of readable) {
     if (!inPattern.has(entry.start)) {

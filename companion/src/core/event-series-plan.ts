@@ -12,7 +12,8 @@
  *                             never pairs one side's start with the other side's end;
  *   - empty on one side     → cancel the other side's instance, unless it was edited since
  *                             (a conflict: it is kept, and cancelled occurrences cannot be restored),
- *                             or deletes are not propagated (nothing is written);
+ *                             or deletes are not propagated (nothing is written); a cancel not carried
+ *                             over is final: the slot is stored as one-sided (ONE_SIDED);
  *   - empty on both         → forgotten;
  *   - held or unknown on a side (an unplaced row may belong there, or the side did not list it)
  *                           → nothing is planned and the stored hashes stay.
@@ -26,6 +27,14 @@ import type { ConflictPolicy, FieldConflict, Side } from './pair-plan.ts';
 import type { Direction } from './sync-types.ts';
 
 export type SlotHashes = Record<string, Record<string, string>>;
+
+/**
+ * Stored for a slot whose cancel on one side was not carried to the other (refused because the
+ * other side had edited it, deletes not propagated, or the direction does not carry it): the slot
+ * is settled as one-sided, so a later edit of the surviving occurrence never turns into the cancel
+ * that was decided against. Its value is the side the occurrence is gone from.
+ */
+export const ONE_SIDED = '~one-sided';
 
 /** A side's placement of the series (SlotAssignment); `held` defaults to none. */
 export interface SeriesSideSlots {
@@ -144,17 +153,29 @@ export function planSeriesInstances(input: SeriesPlanInput): SeriesInstancePlan 
     }
     const gone: Side = sf.state === 'missing' ? 'salesforce' : 'mailbox';
     const survivor = sf.state === 'placed' ? sf.item : mb.state === 'placed' ? mb.item : undefined;
-    keep();
-    if (survivor === undefined) continue;
+    if (survivor === undefined) {
+      keep();
+      continue;
+    }
+    if (stored?.[ONE_SIDED] === gone) {
+      keep();
+      continue;
+    }
+    const oneSided = (): void => {
+      out.agreed[slot] = { [ONE_SIDED]: gone };
+    };
     const hashes = input.hash(survivor.fields);
     const edited = stored === undefined ? survivor.modified : INSTANCE_FIELDS.some((f) => changed(survivor, hashes, stored, f));
     const reason: SlotReason = gone === 'salesforce' ? 'cancelled_in_salesforce' : 'cancelled_in_mailbox';
     if (!flows(input.direction, gone) || input.propagateDeletes === false) {
       // The receiver's own cancel in a one-way sync, or deletes not carried over: the other side is not touched.
       out.slots.push({ slot, ...ids, conflicts: [], reason });
+      oneSided();
     } else if (edited) {
       out.slots.push({ slot, ...ids, conflicts: [{ field: 'cancelled', winner: other(gone) }], reason: 'cancel_refused' });
+      oneSided();
     } else {
+      keep();
       const write: InstanceWrite = { op: 'cancel', id: survivor.id };
       out.slots.push({ slot, ...ids, ...(gone === 'salesforce' ? { toMailbox: write } : { toSalesforce: write }), conflicts: [], reason });
     }
