@@ -96,6 +96,19 @@ test('initial sync, selected events: only the tagged meeting reaches Salesforce;
   assert.equal(sfBySubject(rep.id, 'Pipeline review').length, 1);
 });
 
+test('selected events: a meeting logged in Salesforce long after its untagged twin sat in the calendar is held, not copied', async () => {
+  const rep = selectedRep();
+  const t = slot(9, 15);
+  await mbCreate(rep.email, { subject: 'Quarterly review', start: utc(t.start), end: utc(t.end) });
+  // Passes go quiet: from now on the mailbox is read as changes only, and the twin is not among them.
+  await converge(Date.now());
+  await converge(Date.now());
+  const created = (await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Quarterly review', StartDateTime: t.start, EndDateTime: t.end })) as { id: string };
+  await eventually('the hold reported', async () => (await app.store.itemErrors(rep.id, 'event')).some((e) => e.code === 'unresolved' && e.itemId === created.id));
+  await converge(Date.now());
+  assert.equal(mbBySubject(rep.email, 'Quarterly review').length, 1, 'copied beside the untagged twin');
+});
+
 test('Salesforce → mailbox and back: create, edit, delete with jsforce and Graph', async () => {
   const rep = allRep();
   const t = slot(8, 9);

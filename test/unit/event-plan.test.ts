@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { eventModel, inWindow, meetingKeyHash, planEvents, type EventPlanInput, type EventSideInput } from '../../companion/src/core/event-plan.ts';
+import { eventModel, inWindow, meetingKeyHash, planEvents, twinWindow, type EventPlanInput, type EventSideInput } from '../../companion/src/core/event-plan.ts';
 import type { PairPlan } from '../../companion/src/core/pair-plan.ts';
 import type { EventFields, MappedEvent } from '../../companion/src/core/event.ts';
 import type { EventLink, SideItem } from '../../companion/src/core/sync-types.ts';
@@ -505,4 +505,42 @@ test('a pattern change toward Salesforce replaces the series there (delete, then
   const plain = pairs({ series: true, links: [link('s1', 'm1', series)], salesforce: changes([], [], [ev('s1', series, { kind: 'seriesMaster' })]), mailbox: changes([ev('m1', { ...series, location: 'Room 2' }, { kind: 'seriesMaster' })]) });
   assert.equal(plain[0]!.replaces, undefined);
   assert.deepEqual(setOf(plain[0]!.toSalesforce), { location: 'Room 2' });
+});
+
+test('twinWindow: from the earliest start to the latest end, all-day dates a day wider, within the sync window', () => {
+  const window = { start: '2026-11-01T00:00:00Z', end: '2026-12-31T00:00:00Z' };
+  assert.deepEqual(
+    twinWindow([{ start: '2026-11-20T09:00:00Z', end: '2026-11-20T10:00:00Z' }, { start: '2026-11-25', end: '2026-11-26', isAllDay: true }], window),
+    { start: '2026-11-20T09:00:00Z', end: '2026-11-27T00:00:00Z' },
+  );
+  assert.deepEqual(twinWindow([{ start: '2026-10-20T09:00:00Z', end: '2026-11-02T10:00:00Z' }], window), { start: '2026-11-01T00:00:00Z', end: '2026-11-02T10:00:00Z' }, 'clipped to the window');
+  assert.equal(twinWindow([{ start: '2027-02-01T09:00:00Z', end: '2027-02-01T10:00:00Z' }], window), undefined, 'nothing in the window: no read');
+  assert.equal(twinWindow([{ subject: 'no times' }], window), undefined);
+  assert.equal(twinWindow([], window), undefined);
+});
+
+test('selected mode: an untagged twin read around a new Salesforce event holds it, like one in the changes', () => {
+  const budget: EventFields = { subject: 'Budget', start: '2026-11-24T09:00:00Z', end: '2026-11-24T10:00:00Z' };
+  const sfItem: SideItem<MappedEvent> = { id: '00U1', version: 'v', data: { fields: budget, kind: 'single', selected: true } };
+  const twin: SideItem<MappedEvent> = { id: 'AAMk1', version: 'v', data: { fields: { ...budget, timeZone: 'UTC' }, kind: 'single', selected: false } };
+  const base = {
+    userId: '005U',
+    direction: 'both' as const,
+    conflictPolicy: 'salesforce_wins' as const,
+    propagateDeletes: false,
+    maxDeleteShare: 1,
+    selection: 'selected' as const,
+    privateEvents: false,
+    salt: 'twin-salt',
+    window: { start: '2026-11-01T00:00:00Z', end: '2026-12-31T00:00:00Z' },
+    links: [],
+    salesforce: { full: false, items: [sfItem], found: [], deleted: [] },
+    mailbox: { full: false, items: [], found: [], deleted: [] },
+    heldBefore: [],
+  };
+  const without = planEvents(base);
+  assert.ok(!without.plan.halted && without.plan.pairs.some((p) => p.toMailbox?.op === 'create'), 'out of view, it would be copied');
+  const withTwin = planEvents({ ...base, mailboxAround: [twin] });
+  assert.deepEqual(withTwin.held.map((h) => h.sfId), ['00U1']);
+  assert.ok(!withTwin.plan.halted && withTwin.plan.pairs.length === 0);
 });

@@ -1102,6 +1102,24 @@ describe('engine bugs the model found (regressions)', () => {
   );
 
   it(
+    'selected mode: a new Salesforce event whose untagged twin in the calendar did not change lately is held, not copied beside it',
+    async () => {
+      const r = rig({ ...twoWay, selection: 'selected' });
+      const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, []); // in the calendar, untagged
+      for (let i = 0; i < 2; i++) await r.sync(); // a full listing, then a delta with nothing new: the twin is out of view
+      await r.sf.userCreate(r.store, meeting('Budget')); // the rep logs the same meeting in Salesforce
+      const out = await r.sync();
+      assert.equal(out.full, false, 'the mailbox was read as changes only');
+      assert.deepEqual(subjects(r.mb.events), ['Budget'], 'copied beside its untagged twin');
+      assert.ok(out.standing.length === 0 && (await r.store.itemErrors(USER_ID, 'event')).some((e) => e.code === 'unresolved'), 'the hold is reported');
+      r.mb.userSetCategories(m, [CATEGORY]); // tagged: the two pair
+      for (let i = 0; i < 2; i++) await r.sync();
+      assert.deepEqual(subjects(r.mb.events), ['Budget']);
+      assert.equal((await r.store.eventLinks(USER_ID)).length, 1);
+    },
+  );
+
+  it(
     'BUG 2a: a mailbox event that loses and regains the category pairs with its Salesforce copy again',
     async () => {
       const r = rig({ ...twoWay, selection: 'selected' });

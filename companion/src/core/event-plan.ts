@@ -74,6 +74,13 @@ export interface EventPlanInput extends EventScopeOptions {
    * (it then appears, selected, and the two pair) or a full listing decides afresh.
    */
   heldBefore: HeldEvent[];
+  /**
+   * "Selected events" mode, on a pass whose mailbox read is only the changes: the mailbox events
+   * around the times of new Salesforce events, read for this pass. An untagged twin that did not
+   * change lately is not in the changes, yet a copy beside it would put the meeting in the
+   * calendar twice; these are only looked at for that.
+   */
+  mailboxAround?: SideItem<MappedEvent>[];
   /** See PairPlanInput.unsettledCreates. */
   unsettledCreates?: UnsettledCreate[];
   /**
@@ -196,6 +203,32 @@ export function inWindow(fields: EventFields, window: { start: string; end: stri
   return start < Date.parse(window.end) && end > Date.parse(window.start);
 }
 
+/**
+ * The span to read the mailbox over for the untagged twins of `events` (EventPlanInput.mailboxAround):
+ * from the earliest start to the latest end, all-day dates widened by a day for the zone, within
+ * the sync window. Undefined when there is nothing to look for.
+ */
+export function twinWindow(events: EventFields[], window: { start: string; end: string }): { start: string; end: string } | undefined {
+  const DAY = 86_400_000;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const fields of events) {
+    const n = normaliseEvent(fields);
+    if (n.start === undefined || n.end === undefined) continue;
+    const allDay = n.isAllDay === true;
+    const start = Date.parse(allDay ? `${n.start}T00:00:00Z` : n.start) - (allDay ? DAY : 0);
+    const end = Date.parse(allDay ? `${n.end}T00:00:00Z` : n.end) + (allDay ? DAY : 0);
+    if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
+    from = Math.min(from, start);
+    to = Math.max(to, end);
+  }
+  from = Math.max(from, Date.parse(window.start));
+  to = Math.min(to, Date.parse(window.end));
+  if (!(from < to)) return undefined;
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  return { start: iso(from), end: iso(to) };
+}
+
 /** Mailbox meetings someone else organizes (see EventPlanInput.repEmail). */
 function invitedCopies(input: EventPlanInput): Set<string> {
   const rep = input.repEmail?.trim().toLowerCase();
@@ -263,7 +296,7 @@ export function planEvents(input: EventPlanInput): EventPlanResult {
   const held: HeldEvent[] = [];
   if (input.selection === 'selected') {
     const keyHash = (fields: EventFields) => meetingKeyHash(fields, input.salt);
-    const unselected = [...input.mailbox.items, ...input.mailbox.found].filter(
+    const unselected = [...input.mailbox.items, ...input.mailbox.found, ...(input.mailboxAround ?? [])].filter(
       (i) => !linkedMb.has(i.id) && i.data.cancelled !== true && scopeExclusion('mailbox', i.data, input) === 'unselected',
     );
     const twins = new Set(unselected.map((i) => keyHash(i.data.fields)));

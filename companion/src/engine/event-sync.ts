@@ -6,7 +6,7 @@
  */
 import type { MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
-import { eventModel, INVITED_KEY, planEvents, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
+import { eventModel, INVITED_KEY, planEvents, scopeExclusion, twinWindow, type EventSideInput, type ExclusionReason, type HeldEvent } from '../core/event-plan.ts';
 import type { UnsettledCreate } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
 import { CursorExpiredError } from '../ports/mailbox.ts';
@@ -213,6 +213,22 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
 
   const heldName = cursorNames.heldEvents(userId);
   const heldBefore = parseHeld(await store.getCursor(heldName));
+
+  // "Selected events", mailbox read as changes only: an untagged twin of a new Salesforce event may not be among them.
+  const mailboxAround: SideItem<MappedEvent>[] = [];
+  if (cfg.selection === 'selected' && !mailboxFull && cfg.direction !== 'mailbox_to_salesforce') {
+    const wasHeld = new Set(heldBefore.map((h) => h.sfId));
+    const scope = { selection: cfg.selection, privateEvents: cfg.privateEvents, series: cfg.series };
+    const fresh = [...salesforce.items, ...salesforce.found]
+      .filter((i) => !linkedSf.has(i.id) && !wasHeld.has(i.id) && scopeExclusion('salesforce', i.data, scope) === undefined)
+      .map((i) => i.data.fields);
+    const around = twinWindow(fresh, window);
+    if (around) {
+      // A full listing of that span (cursor null); its cursor is not kept: the rep's delta cursor stays as it is.
+      const listed = await deps.mailbox.eventChanges(user.email, around, null, opts);
+      for (const c of listed.changes) if (c.kind === 'upsert') mailboxAround.push(c.item);
+    }
+  }
   const { plan, excluded, held, invited } = planEvents({
     userId,
     direction: cfg.direction,
@@ -229,6 +245,7 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
     salesforce,
     mailbox,
     heldBefore,
+    mailboxAround,
     unsettledCreates,
   });
   outcome.excluded = excluded;
