@@ -497,8 +497,9 @@ test('deletes remove the records; deleting again is fine; bad ids fail alone', a
   assert.equal(results[2]?.ok, true);
   assert.equal(contact(a), undefined);
   assert.equal(contact(b), undefined);
-  const again = await sf.deleteContacts(rep, [a]);
-  assert.equal(again[0]?.ok, true, 'already deleted counts as deleted');
+  const again = await sf.deleteContacts(rep, [a, '003Zz0000000001']);
+  assert.equal(again[0]?.ok, true, 'already deleted (in the recycle bin) counts as deleted');
+  assert.equal(again[1]?.ok, true, 'a contact id Salesforce no longer knows at all (purged) counts as deleted, once a read confirms it');
 });
 
 test('a 503 on the collection call is retried and the write succeeds', async () => {

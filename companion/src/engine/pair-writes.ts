@@ -5,7 +5,7 @@
  */
 import type { PairPlan, UnsettledCreate, WriteOp } from '../core/pair-plan.ts';
 import type { ItemLink, UnsettledWrite } from '../core/sync-types.ts';
-import type { ItemError, WriteResult } from '../ports/items.ts';
+import type { WriteResult } from '../ports/items.ts';
 import type { ItemErrorRow } from '../ports/state.ts';
 import type { Log } from '../ports/log.ts';
 
@@ -29,12 +29,6 @@ export interface SideWriter<F> {
   update(writes: UpdateWrite<F>[]): Promise<WriteResult[]>;
   create(writes: CreateWrite<F>[]): Promise<WriteResult[]>;
 }
-
-/**
- * Failed deletes with these codes found nothing to delete: the item is gone either way.
- * TODO(port contract): connectors already report "already gone" as ok; this list should go.
- */
-const GONE_CODES = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED', 'ErrorItemNotFound', 'ResourceNotFound', 'not_found']);
 
 export function collectWrites<F>(pairs: PairPlan<F>[]): PendingWrite<F>[] {
   const writes: PendingWrite<F>[] = [];
@@ -132,9 +126,9 @@ export function settle<F>(
 
     for (const w of pw) {
       const r = w.result!;
-      const ok = r.ok || (w.op.op === 'delete' && GONE_CODES.has(r.error.code));
-      if (!ok) {
-        const error = (r as { ok: false; error: ItemError }).error;
+      // "Already gone" is a successful delete by the ports' contract: every failure here is one.
+      if (!r.ok) {
+        const error = r.error;
         // The change came from the other side; the failure is reported against the item we tried to write from.
         const sourceSide: Target = w.target === 'mailbox' ? 'salesforce' : 'mailbox';
         const sourceId = sourceSide === 'salesforce' ? (pair.sfId ?? pair.base?.sfId) : (pair.mbId ?? pair.base?.mbId);

@@ -74,6 +74,7 @@ export interface MailboxEventsPort {
   getEvents(mailbox: string, ids: string[], opts: MailboxEventOptions): Promise<SideItem<MappedEvent>[]>;
   createEvents(mailbox: string, items: MailboxEventCreate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
   updateEvents(mailbox: string, items: MailboxEventUpdate[], opts: MailboxEventOptions): Promise<WriteResult[]>;
+  /** An event already gone counts as deleted (ok): the engine takes any failure as a failure. */
   deleteEvents(mailbox: string, ids: string[]): Promise<WriteResult[]>;
   /**
    * The instances of a series master whose time overlaps `window` (every page), cancelled ones

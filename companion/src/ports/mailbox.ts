@@ -31,5 +31,6 @@ export interface MailboxContactsPort {
   contactChanges(mailbox: string, folderId: string, cursor: string | null): Promise<MailboxDelta>;
   createContacts(mailbox: string, folderId: string, items: ContactFields[]): Promise<WriteResult[]>;
   updateContacts(mailbox: string, items: MailboxContactUpdate[]): Promise<WriteResult[]>;
+  /** A contact already gone counts as deleted (ok): the engine takes any failure as a failure. */
   deleteContacts(mailbox: string, ids: string[]): Promise<WriteResult[]>;
 }

@@ -119,6 +119,7 @@ export interface SalesforcePort {
   getContacts(ids: string[]): Promise<SalesforceContact[]>;
   createContacts(asUserId: string, items: Array<{ ownerId: string; data: ContactFields }>): Promise<WriteResult[]>;
   updateContacts(asUserId: string, items: ContactUpdate[]): Promise<WriteResult[]>;
+  /** A contact already gone counts as deleted (ok): the engine takes any failure as a failure. */
   deleteContacts(asUserId: string, ids: string[]): Promise<WriteResult[]>;
   /**
    * Events the user owns (OwnerId) that overlap the window, invitee copies (IsChild) excluded.
@@ -134,7 +135,7 @@ export interface SalesforcePort {
   createEvents(asUserId: string, items: Array<{ ownerId: string; data: EventFields }>, userTimeZone: string): Promise<WriteResult[]>;
   /** Reads each event's current record first (start, end and all-day are written as one unit). */
   updateEvents(asUserId: string, items: EventUpdate[], userTimeZone: string): Promise<WriteResult[]>;
-  /** An event already gone counts as deleted (ok). */
+  /** An event already gone counts as deleted (ok): the engine takes any failure as a failure. */
   deleteEvents(asUserId: string, ids: string[]): Promise<WriteResult[]>;
   /**
    * The occurrence rows of each series, by series record id (the id of its GroupEventType '3'

@@ -189,13 +189,13 @@ const MAYBE_GONE = new Set(['INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND']);
  * and a delete then answers as for an id that never existed. Such an id counts as deleted only when
  * the integration user's read confirms it is absent, so a refusal for any other reason stays one.
  */
-export async function confirmGone(api: SalesforceApi, sobject: 'Event' | 'EventRelation', pending: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
+export async function confirmGone(api: SalesforceApi, sobject: 'Contact' | 'Event' | 'EventRelation', pending: Pending[], results: SalesforceWriteResult[], log: Log): Promise<void> {
   const suspects = pending.filter((p) => {
     const r = results[p.index];
     return r !== undefined && !r.ok && MAYBE_GONE.has(r.error.code);
   });
   if (suspects.length === 0) return;
-  const what = sobject === 'Event' ? 'event' : 'event relation';
+  const what = sobject === 'Contact' ? 'contact' : sobject === 'Event' ? 'event' : 'event relation';
   const present = new Set<string>();
   try {
     for (const part of chunk([...new Set(suspects.map((p) => to18(p.id as string)))], IN_CLAUSE_IDS)) {

@@ -9,6 +9,7 @@ import type { ContactUpdate, SalesforceContact } from '../../ports/salesforce.ts
 import type { Actor, SalesforceApi } from './api.ts';
 import {
   actorOrFail,
+  confirmGone,
   IN_CLAUSE_IDS,
   itemFailure,
   runCollections,
@@ -200,5 +201,7 @@ export async function deleteContacts(api: SalesforceApi, asUserId: string, ids: 
     else pending.push({ index, id, body: {}, warnings: [] });
   });
   await runCollections(api, actor, CONTACTS, 'delete', pending, results, log);
+  // A contact purged from the recycle bin answers as an id that never existed: gone, once a read confirms it.
+  await confirmGone(api, 'Contact', pending, results, log);
   return results;
 }
