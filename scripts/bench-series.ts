@@ -67,18 +67,11 @@ export async function measureSeries(input: SeriesBenchInput): Promise<SeriesRepo
  * mailbox; each is done when the other side's occurrence holds the new location.
  */
 async function occurrenceLatency(input: SeriesBenchInput): Promise<Pick<SeriesReport, 'occurrenceLatencyMs' | 'lostOccurrenceChanges'>> {
-  const { sandbox, conn, token, userIds, emails, now } = input;
-  const { org, graph } = sandbox;
-  const sfEvents = new Watch(() => org.records('Event'));
-  const mbEvents = new Watch(() => new Map(emails.map((e) => [e, graph.events(e)])));
+  const { conn, token, userIds, emails, now } = input;
+  const { org, graph } = input.sandbox;
+  const { sfEvents, mbEvents, toMailbox, toSalesforce, track, finish, loseOne } = latencyTracker(input);
   const mailboxPath = (email: string) => `${graph.graphUrl}/users/${encodeURIComponent(email)}`;
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-  const toMailbox: number[] = [];
-  const toSalesforce: number[] = [];
-  let lost = 0;
-  const inflight: Promise<void>[] = [];
-  const track = (into: number[], start: number, arrived: Promise<number | undefined>) =>
-    inflight.push(arrived.then((t) => void (t === undefined ? lost++ : into.push(t - start))));
   const isLocation = (value: unknown, text: string) => (value as { displayName?: string } | undefined)?.displayName === text;
   for (const [u, userId] of userIds.entries()) {
     const email = emails[u]!;
@@ -88,7 +81,8 @@ async function occurrenceLatency(input: SeriesBenchInput): Promise<Pick<SeriesRe
     if (!r.success) throw new Error(`bench Salesforce series create failed: ${JSON.stringify(r)}`);
     const master = await mbEvents.until((mb) => (mb.get(email) ?? []).some((e) => e.subject === subject && e.type === 'seriesMaster'), 120_000);
     if (master === undefined) {
-      lost += 2;
+      loseOne();
+      loseOne();
       continue;
     }
     const masterId = String(graph.events(email).find((e) => e.subject === subject && e.type === 'seriesMaster')!.id);
@@ -111,22 +105,15 @@ async function occurrenceLatency(input: SeriesBenchInput): Promise<Pick<SeriesRe
     if (!res.ok) throw new Error(`bench occurrence edit failed: ${res.status}`);
     track(toSalesforce, mbStart, sfEvents.until((sf) => sf.some((e) => e.OwnerId === userId && e.Location === mbRoom), 120_000));
   }
-  await Promise.all(inflight);
-  return { occurrenceLatencyMs: { salesforceToMailbox: stats(toMailbox), mailboxToSalesforce: stats(toSalesforce) }, lostOccurrenceChanges: lost };
+  const done = await finish();
+  return { occurrenceLatencyMs: done.latencyMs, lostOccurrenceChanges: done.lost };
 }
 
 /** One new weekly series per rep each way, 100 ms apart; done when a same-subject event shows on the other side. */
 async function seriesLatency(input: SeriesBenchInput): Promise<Pick<SeriesReport, 'latencyMs' | 'lostChanges'>> {
-  const { sandbox, conn, token, userIds, emails, now } = input;
-  const { org, graph } = sandbox;
-  const sfEvents = new Watch(() => org.records('Event'));
-  const mbEvents = new Watch(() => new Map(emails.map((e) => [e, graph.events(e)])));
-  const toMailbox: number[] = [];
-  const toSalesforce: number[] = [];
-  let lost = 0;
-  const inflight: Promise<void>[] = [];
-  const track = (into: number[], start: number, arrived: Promise<number | undefined>) =>
-    inflight.push(arrived.then((t) => void (t === undefined ? lost++ : into.push(t - start))));
+  const { conn, token, userIds, emails, now } = input;
+  const { graph } = input.sandbox;
+  const { sfEvents, mbEvents, toMailbox, toSalesforce, track, finish } = latencyTracker(input);
   for (const [u, userId] of userIds.entries()) {
     const email = emails[u]!;
     const slot = benchSlot(now, 100 + u, 19);
@@ -147,8 +134,27 @@ async function seriesLatency(input: SeriesBenchInput): Promise<Pick<SeriesReport
     track(toSalesforce, mbStart, sfEvents.until((sf) => sf.some((e) => e.OwnerId === userId && e.Subject === mbSubject), 120_000));
     await sleep(100);
   }
-  await Promise.all(inflight);
-  return { latencyMs: { salesforceToMailbox: stats(toMailbox), mailboxToSalesforce: stats(toSalesforce) }, lostChanges: lost };
+  const done = await finish();
+  return { latencyMs: done.latencyMs, lostChanges: done.lost };
+}
+
+/** Watches on both sides, and latencies per direction for changes in flight, until finish(). */
+function latencyTracker(input: SeriesBenchInput) {
+  const { org, graph } = input.sandbox;
+  const sfEvents = new Watch(() => org.records('Event'));
+  const mbEvents = new Watch(() => new Map(input.emails.map((e) => [e, graph.events(e)])));
+  const toMailbox: number[] = [];
+  const toSalesforce: number[] = [];
+  let lost = 0;
+  const inflight: Promise<void>[] = [];
+  const track = (into: number[], start: number, arrived: Promise<number | undefined>) =>
+    inflight.push(arrived.then((t) => void (t === undefined ? lost++ : into.push(t - start))));
+  const loseOne = () => void lost++;
+  const finish = async () => {
+    await Promise.all(inflight);
+    return { latencyMs: { salesforceToMailbox: stats(toMailbox), mailboxToSalesforce: stats(toSalesforce) }, lost };
+  };
+  return { sfEvents, mbEvents, toMailbox, toSalesforce, track, loseOne, finish };
 }
 
 /** The summary line, from the report alone. */
