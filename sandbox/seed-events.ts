@@ -3,7 +3,8 @@
  * chosen so the first sync shows every rule an admin configures — one meeting is in both
  * calendars already (paired by subject, start and end, not duplicated), one mailbox event is
  * private (not copied while private events are off), one carries the selection category and one
- * does not (the "selected events" rep only gets the first). Times are relative to the day the
+ * does not (the "selected events" rep only gets the first), and a weekly series in Salesforce shows
+ * a series travelling as one series master. Times are relative to the day the
  * sandbox starts, so they always fall inside the seeded sync window.
  */
 import { SELECTED_EVENTS_CATEGORY } from './seed.ts';
@@ -15,6 +16,9 @@ function at(now: number, days: number, hourUtc: number, minute = 0): string {
   return new Date(day + hourUtc * 3_600_000 + minute * 60_000).toISOString().replace('.000Z', 'Z');
 }
 const date = (now: number, days: number) => new Date(Math.floor(now / DAY) * DAY + days * DAY).toISOString().slice(0, 10);
+
+/** The seeded weekly series in each rep's Salesforce calendar. */
+export const SEED_SERIES_SUBJECT = 'Weekly pipeline sync';
 
 /** The meeting both calendars already hold for rep `u`. */
 export function sharedMeeting(now: number, u: number): { subject: string; start: string; end: string } {
@@ -38,6 +42,16 @@ export function salesforceSeedEvents(ownerId: string, u: number, now: number): A
     },
     // Two whole days: all-day events keep their dates in every zone.
     { OwnerId: ownerId, Subject: 'Trade fair', IsAllDayEvent: true, ActivityDate: date(now, 12), DurationInMinutes: 2 * 1440, ShowAs: 'OutOfOffice' },
+    // A Lightning event series (the org expands its four occurrences; the mailbox gets one series master).
+    {
+      OwnerId: ownerId,
+      Subject: SEED_SERIES_SUBJECT,
+      StartDateTime: at(now, 1, 8),
+      EndDateTime: at(now, 1, 8, 30),
+      ShowAs: 'Busy',
+      IsRecurrence2: true,
+      Recurrence2PatternText: 'RRULE:FREQ=WEEKLY;COUNT=4',
+    },
   ];
 }
 

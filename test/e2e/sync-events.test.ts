@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { SELECTED_EVENTS_CATEGORY } from '../../sandbox/seed.ts';
+import { SEED_SERIES_SUBJECT } from '../../sandbox/seed-events.ts';
 import type { App } from '../../companion/src/app.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
 import { eventually, type GraphTestClient } from '../support/clients.ts';
@@ -59,9 +60,12 @@ after(async () => {
 test('initial sync, all events: pairs the shared meeting, copies the rest both ways, keeps the private event in the mailbox', () => {
   const rep = allRep();
   const sfSubjects = sfEventsOf(rep.id).map((e) => e.Subject).sort();
-  assert.deepEqual(sfSubjects, ['Customer call — Contoso', 'Pipeline review', 'Site visit — Northwind Traders', 'Team lunch', 'Trade fair']);
+  // The seeded series: one series record and its four occurrences in Salesforce, one series master in the mailbox.
+  const series = Array<string>(5).fill(SEED_SERIES_SUBJECT);
+  assert.deepEqual(sfSubjects, ['Customer call — Contoso', 'Pipeline review', 'Site visit — Northwind Traders', 'Team lunch', 'Trade fair', ...series]);
   const mbSubjects = mbEvents(rep.email).map((e) => e.subject).sort();
-  assert.deepEqual(mbSubjects, ['Customer call — Contoso', 'Dentist', 'Pipeline review', 'Site visit — Northwind Traders', 'Team lunch', 'Trade fair']);
+  assert.deepEqual(mbSubjects, ['Customer call — Contoso', 'Dentist', 'Pipeline review', 'Site visit — Northwind Traders', 'Team lunch', 'Trade fair', SEED_SERIES_SUBJECT]);
+  assert.equal(mbBySubject(rep.email, SEED_SERIES_SUBJECT)[0]?.type, 'seriesMaster');
   // Paired, not duplicated: the mailbox's location filled the Salesforce gap.
   assert.equal(sfBySubject(rep.id, 'Pipeline review')[0]!.Location, 'Teams');
   // All-day dates survive; the description keeps its line breaks.
@@ -78,7 +82,7 @@ test('initial sync, all events: pairs the shared meeting, copies the rest both w
 
 test('initial sync, selected events: only the tagged meeting reaches Salesforce; copies in the mailbox carry the category; the untagged twin is held', async () => {
   const rep = selectedRep();
-  assert.deepEqual(sfEventsOf(rep.id).map((e) => e.Subject).sort(), ['Customer call — Contoso', 'Pipeline review', 'Site visit — Northwind Traders', 'Trade fair']);
+  assert.deepEqual(sfEventsOf(rep.id).map((e) => e.Subject).sort(), ['Customer call — Contoso', 'Pipeline review', 'Site visit — Northwind Traders', 'Trade fair', ...Array<string>(5).fill(SEED_SERIES_SUBJECT)]);
   // Salesforce's Pipeline review is not copied next to the rep's untagged one.
   assert.equal(mbBySubject(rep.email, 'Pipeline review').length, 1);
   for (const subject of ['Site visit — Northwind Traders', 'Trade fair']) {
