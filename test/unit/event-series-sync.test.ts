@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventFields, MappedEvent, Recurrence } from '../../companion/src/core/event.ts';
-import { eventModel } from '../../companion/src/core/event-plan.ts';
+import { eventModel, INVITED_KEY } from '../../companion/src/core/event-plan.ts';
 import type { SideItem } from '../../companion/src/core/sync-types.ts';
 import { instancesWindow, syncSeriesInstances, type SeriesStepInput } from '../../companion/src/engine/event-series-sync.ts';
 import { dailySeries, mbMaster as mbMasterOf, seriesLink, seriesStepInput, sfMaster as sfMasterOf, SeriesSides } from '../support/series-sides.ts';
@@ -129,6 +129,17 @@ test('a side that suddenly lists few occurrences does not cancel the rest on the
   const fine = await syncSeriesInstances(s.deps(SALT), input({ links: [link], salesforceSeen: [sfMaster(master)], mailboxSeen: [mbMaster(master)] }));
   assert.deepEqual(fine.errors, []);
   assert.equal(s.mbInstances.length, 17);
+});
+
+test('a series someone else organizes: occurrences flow to Salesforce only, never into the organizer’s meeting', async () => {
+  const s = sides();
+  s.sfRows[1] = { ...s.sfRows[1]!, isException: true, fields: instance(1, { location: 'Room 9' }) };
+  s.mbInstances[2] = { ...s.mbInstances[2]!, kind: 'exception', fields: instance(2, { subject: 'Moved by the organizer' }) };
+  const invited = { ...LINK, hashes: { ...LINK.hashes, [INVITED_KEY]: '1' } };
+  const out = await syncSeriesInstances(s.deps(SALT), input({ links: [invited] }));
+  assert.deepEqual(out.writes, { mailbox: 0, salesforce: 1 });
+  assert.equal(s.sfRows[2]!.fields.subject, 'Moved by the organizer');
+  assert.equal(s.mbInstances[1]!.kind, 'occurrence', 'the organizer’s occurrence was not touched');
 });
 
 test('the mailbox is read a pattern period around the window, at least a week', () => {

@@ -12,7 +12,7 @@
 import type { EventFields, MappedEvent, Recurrence } from '../core/event.ts';
 import { slotKeyHash } from '../core/event-hash.ts';
 import { normaliseEvent } from '../core/event-normalise.ts';
-import { eventModel } from '../core/event-plan.ts';
+import { eventModel, INVITED_KEY } from '../core/event-plan.ts';
 import { assignSalesforceSlots, graphSlots, type SlotAssignment } from '../core/event-series-assign.ts';
 import { planSeriesInstances, type InstanceWrite, type SlotHashes, type SlotPlan } from '../core/event-series-plan.ts';
 import { MASS_DELETE_MIN, type ConflictPolicy, type FieldConflict } from '../core/pair-plan.ts';
@@ -214,7 +214,7 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
       if (hashes) agreed[slot] = hashes;
     }
     const plan = planSeriesInstances({
-      direction: input.direction,
+      direction: seriesDirection(input.direction, series.link),
       conflictPolicy: input.conflictPolicy,
       propagateDeletes: input.propagateDeletes,
       salesforce: sfSlots,
@@ -300,6 +300,15 @@ function withinValve(input: SeriesStepInput, link: EventLink, slots: SlotPlan[],
     out = out.map((s) => (s[key]?.op === 'cancel' ? { ...s, [key]: undefined } : s));
   }
   return out;
+}
+
+/**
+ * A series someone else organizes follows the organizer's copy, as whole events do (event-plan.ts,
+ * INVITED_KEY): its occurrences flow to Salesforce only, never back into the organizer's meeting.
+ */
+function seriesDirection(direction: Direction, link: EventLink): Direction {
+  const toSalesforce = direction === 'both' || direction === 'mailbox_to_salesforce';
+  return link.hashes[INVITED_KEY] !== undefined && toSalesforce ? 'mailbox_to_salesforce' : direction;
 }
 
 function isMember(e: MappedEvent): boolean {
