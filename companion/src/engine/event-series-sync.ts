@@ -90,7 +90,7 @@ export function instancesWindow(window: EventWindow, recurrence: Recurrence): Ev
   return { start: iso(Date.parse(window.start) - margin), end: iso(Date.parse(window.end) + margin) };
 }
 
-interface Target1 {
+interface LinkedSeries {
   link: EventLink;
   sf: EventFields;
   mb: EventFields;
@@ -98,7 +98,7 @@ interface Target1 {
 }
 
 interface PlannedWrite {
-  series: Target1;
+  series: LinkedSeries;
   slot: string;
   target: Target;
   write: InstanceWrite;
@@ -147,7 +147,7 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
   } catch (err) {
     return postpone(deps, input, out, chosen, 'reading the series masters', err);
   }
-  const targets: Target1[] = [];
+  const targets: LinkedSeries[] = [];
   for (const link of chosen) {
     const sf = sfMasters.get(link.sfId);
     const mb = mbMasters.get(link.mbId);
@@ -184,7 +184,7 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
     return postpone(deps, input, out, targets.map((t) => t.link), 'reading the Salesforce occurrences', err);
   }
   const stored = new Map((await deps.store.seriesSlots(input.userId, targets.map((t) => t.link.sfId))).map((r) => [r.sfId, r] as const));
-  const planned: Array<{ series: Target1; slots: SlotPlan[]; agreed: SlotHashes }> = [];
+  const planned: Array<{ series: LinkedSeries; slots: SlotPlan[]; agreed: SlotHashes }> = [];
   for (const series of targets) {
     const sfRows = rows.get(series.link.sfId);
     if (sfRows === undefined) continue;
