@@ -22,7 +22,7 @@ import type { Log } from '../ports/log.ts';
 import type { EventWindow, MailboxEventOptions, MailboxEventsPort, MailboxSeriesInstance } from '../ports/mailbox-events.ts';
 import type { SalesforceEvent, SalesforceOccurrence, SalesforcePort } from '../ports/salesforce.ts';
 import type { ItemErrorRow, SeriesSlotsRow, StateStore } from '../ports/state.ts';
-import type { Target } from './pair-writes.ts';
+import { runWriteBatch, type Target } from './pair-writes.ts';
 
 export interface SeriesStepDeps {
   salesforce: Pick<SalesforcePort, 'getEvents' | 'seriesOccurrences' | 'updateEvents' | 'deleteEvents'>;
@@ -376,24 +376,20 @@ function conflictRows(input: SeriesStepInput, link: EventLink, slot: SlotPlan, p
 
 /** Mailbox first, then Salesforce; on each side cancels, then updates. A failed call fails its items (retryable). */
 async function executeInstanceWrites(deps: SeriesStepDeps, input: SeriesStepInput, writes: PlannedWrite[]): Promise<void> {
-  const run = async (ws: PlannedWrite[], call: () => Promise<WriteResult[]>) => {
-    if (ws.length === 0) return;
-    let results: WriteResult[];
-    try {
-      results = await call();
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.log('warn', 'occurrence write failed; retried next pass', { userId: input.userId, count: ws.length, error: err instanceof Error ? err.name : 'error' });
-      results = ws.map(() => ({ ok: false, error: { code: 'request_failed', message, retryable: true } }));
+  type Update = PlannedWrite & { write: Extract<InstanceWrite, { op: 'update' }> };
+  const onThrow = (count: number) => (err: unknown) =>
+    deps.log('warn', 'occurrence write failed; retried next pass', { userId: input.userId, count, error: err instanceof Error ? err.name : 'error' });
+  for (const target of ['mailbox', 'salesforce'] as const) {
+    const cancels = writes.filter((w) => w.target === target && w.write.op === 'cancel');
+    const updates = writes.filter((w): w is Update => w.target === target && w.write.op === 'update');
+    const ids = cancels.map((w) => w.write.id);
+    const sets = updates.map((w) => ({ id: w.write.id, set: w.write.set }));
+    if (target === 'mailbox') {
+      await runWriteBatch(cancels, () => deps.mailbox.deleteEvents(input.email, ids), onThrow(cancels.length));
+      await runWriteBatch(updates, () => deps.mailbox.updateEvents(input.email, sets, input.opts), onThrow(updates.length));
+    } else {
+      await runWriteBatch(cancels, () => deps.salesforce.deleteEvents(input.userId, ids), onThrow(cancels.length));
+      await runWriteBatch(updates, () => deps.salesforce.updateEvents(input.userId, sets, input.zone), onThrow(updates.length));
     }
-    ws.forEach((w, i) => {
-      w.result = results[i] ?? { ok: false, error: { code: 'no_result', message: 'the connector returned no result for this item', retryable: true } };
-    });
-  };
-  const of = (target: Target, op: InstanceWrite['op']) => writes.filter((w) => w.target === target && w.write.op === op);
-  const updates = (target: Target) => of(target, 'update') as Array<PlannedWrite & { write: Extract<InstanceWrite, { op: 'update' }> }>;
-  await run(of('mailbox', 'cancel'), () => deps.mailbox.deleteEvents(input.email, of('mailbox', 'cancel').map((w) => w.write.id)));
-  await run(updates('mailbox'), () => deps.mailbox.updateEvents(input.email, updates('mailbox').map((w) => ({ id: w.write.id, set: w.write.set })), input.opts));
-  await run(of('salesforce', 'cancel'), () => deps.salesforce.deleteEvents(input.userId, of('salesforce', 'cancel').map((w) => w.write.id)));
-  await run(updates('salesforce'), () => deps.salesforce.updateEvents(input.userId, updates('salesforce').map((w) => ({ id: w.write.id, set: w.write.set })), input.zone));
+  }
 }

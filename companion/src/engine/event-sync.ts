@@ -372,39 +372,29 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   return outcome;
 }
 
-function parseIds(value: string | undefined): string[] {
+/**
+ * A cursor holding a JSON array: the entries `keep` accepts; an unreadable value is simply none.
+ * `any`: the entries are unknown JSON, and `keep` is the check that types them.
+ */
+function parseList<T>(value: string | undefined, keep: (entry: any) => entry is T): T[] {
   if (!value) return [];
   try {
     const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+    return Array.isArray(parsed) ? parsed.filter(keep) : [];
   } catch {
     return [];
   }
 }
 
-function parseHeld(value: string | undefined): HeldEvent[] {
-  if (!value) return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((h): h is HeldEvent => typeof h?.sfId === 'string' && typeof h?.keyHash === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function parseUnsettledCreates(value: string | undefined): UnsettledCreate[] {
-  if (!value) return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (c): c is UnsettledCreate =>
-        (c?.from === 'salesforce' || c?.from === 'mailbox') && typeof c?.sourceId === 'string' && typeof c?.hashes === 'object' && c.hashes !== null,
-    );
-  } catch {
-    return [];
-  }
-}
+const parseIds = (value: string | undefined): string[] => parseList(value, (id): id is string => typeof id === 'string');
+const parseHeld = (value: string | undefined): HeldEvent[] =>
+  parseList(value, (h): h is HeldEvent => typeof h?.sfId === 'string' && typeof h?.keyHash === 'string');
+const parseUnsettledCreates = (value: string | undefined): UnsettledCreate[] =>
+  parseList(
+    value,
+    (c): c is UnsettledCreate =>
+      (c?.from === 'salesforce' || c?.from === 'mailbox') && typeof c?.sourceId === 'string' && typeof c?.hashes === 'object' && c.hashes !== null,
+  );
 
 function parseMailboxCursor(value: string | undefined): MailboxCursor | undefined {
   if (!value) return undefined;

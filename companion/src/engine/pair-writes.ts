@@ -40,6 +40,26 @@ export function collectWrites<F>(pairs: PairPlan<F>[]): PendingWrite<F>[] {
   return writes;
 }
 
+/**
+ * Runs one batch call for `items` and gives each its result. The call never fails the pass: if it
+ * throws, every item fails retryably (`onThrow` logs it), and an item the connector gave no result
+ * for fails retryably too.
+ */
+export async function runWriteBatch<W extends { result?: WriteResult }>(items: W[], call: () => Promise<WriteResult[]>, onThrow: (err: unknown) => void): Promise<void> {
+  if (items.length === 0) return;
+  let results: WriteResult[];
+  try {
+    results = await call();
+  } catch (err) {
+    onThrow(err);
+    const message = err instanceof Error ? err.message : String(err);
+    results = items.map(() => ({ ok: false, error: { code: 'request_failed', message, retryable: true } }));
+  }
+  items.forEach((item, i) => {
+    item.result = results[i] ?? { ok: false, error: { code: 'no_result', message: 'the connector returned no result for this item', retryable: true } };
+  });
+}
+
 /** Mailbox first, then Salesforce; on each side deletes, then updates, then creates. */
 export async function executeWrites<F>(
   writers: Record<Target, SideWriter<F>>,
@@ -47,21 +67,10 @@ export async function executeWrites<F>(
   log: Log,
   userId: string,
 ): Promise<void> {
-  const assign = (ws: PendingWrite<F>[], results: WriteResult[]) => {
-    ws.forEach((w, i) => {
-      w.result = results[i] ?? { ok: false, error: { code: 'no_result', message: 'the connector returned no result for this item', retryable: true } };
+  const guard = <W extends PendingWrite<F>>(ws: W[], run: (ws: W[]) => Promise<WriteResult[]>) =>
+    runWriteBatch(ws, () => run(ws), (err) => {
+      log('warn', 'batch write failed; items will be retried', { userId, count: ws.length, error: err instanceof Error ? err.message : String(err) });
     });
-  };
-  const guard = async <W extends PendingWrite<F>>(ws: W[], run: (ws: W[]) => Promise<WriteResult[]>) => {
-    if (ws.length === 0) return;
-    try {
-      assign(ws, await run(ws));
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log('warn', 'batch write failed; items will be retried', { userId, count: ws.length, error: message });
-      assign(ws, ws.map(() => ({ ok: false, error: { code: 'request_failed', message, retryable: true } })));
-    }
-  };
   for (const target of ['mailbox', 'salesforce'] as const) {
     const writer = writers[target];
     const mine = writes.filter((w) => w.target === target);
