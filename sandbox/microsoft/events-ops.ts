@@ -1,4 +1,4 @@
-import { isMidnight } from './calendar-time.ts';
+import { isMidnight, utcToWall } from './calendar-time.ts';
 import { utcOf, type CalendarState, type CalendarStore, type EventRecord, type Occurrence } from './calendar-store.ts';
 import type { InputError } from './contact-schema.ts';
 import type { Recurrence } from './events-recurrence.ts';
@@ -17,6 +17,37 @@ export const ALL_DAY_NOT_MIDNIGHT = {
   code: 'ErrorInvalidRequest',
   message: "Your request can't be completed. If the event is an all-day event, the start and end times must be at midnight.",
 };
+
+/** Graph's "Update event" page documents this refusal and its message. */
+export const OCCURRENCE_CROSSING = { code: 'ErrorOccurrenceCrossingBoundary', message: 'Modified occurrence is crossing or overlapping adjacent occurrence.' };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Outlook's rule for a moved occurrence: not to or before the day of the previous occurrence, not
+ * to or after the day of the next one. Neighbours are the instances that exist now, by slot, so a
+ * cancelled neighbour widens the room. UNVERIFIED: the zone days are counted in; the series' own
+ * start zone is used here.
+ */
+function crossesNeighbour(store: CalendarStore, cal: CalendarState, target: EventRecord | Occurrence, start: EventTime): boolean {
+  const master = 'master' in target ? target.master : target.seriesMasterId ? cal.events.get(target.seriesMasterId) : undefined;
+  const slot = target.originalStart;
+  if (!master || slot === undefined) return false;
+  const zone = master.start.iana;
+  const dayOf = (t: EventTime) => Math.floor(utcToWall(utcOf(t), zone) / DAY_MS);
+  const day = dayOf(start);
+  let before: EventTime | undefined;
+  let after: EventTime | undefined;
+  // A year each way holds a daily series' neighbours within the store's expansion cap; a neighbour
+  // further off (a year of cancelled occurrences) is not looked for, which only lets a move through.
+  for (const i of store.instances(cal, master, slot - 366 * DAY_MS, slot + 366 * DAY_MS)) {
+    const at = i.originalStart;
+    if (at === undefined || at === slot) continue;
+    if (at < slot) before = i.start;
+    else if (after === undefined) after = i.start;
+  }
+  return (before !== undefined && day <= dayOf(before)) || (after !== undefined && day >= dayOf(after));
+}
 
 function checkTimes(isAllDay: boolean, start: EventTime, end: EventTime): InputError | undefined {
   if (isAllDay) {
@@ -86,6 +117,9 @@ export function updateEvent(
   const end = input.end ?? target.end;
   const bad = checkTimes(props.isAllDay === true, start, end);
   if (bad) return { ok: false, error: bad };
+  if (isInstance && utcOf(start) !== utcOf(target.start) && crossesNeighbour(store, cal, target, start)) {
+    return fail(400, OCCURRENCE_CROSSING.code, OCCURRENCE_CROSSING.message);
+  }
   let recurrence: Recurrence | undefined;
   if (!isInstance) recurrence = input.recurrence === undefined ? (target as EventRecord).recurrence : (input.recurrence ?? undefined);
   const rec = 'master' in target ? store.makeException(cal, target) : target;

@@ -315,6 +315,31 @@ describe('graph emulator: events', () => {
     assert.equal(em.events('series@contoso.example').length, 0);
   });
 
+  test('a moved occurrence may not reach the day of its neighbours, unless the neighbour is cancelled', async () => {
+    const mb = await newMailbox('crossing@contoso.example');
+    const master = await call('POST', `/users/${mb}/events`, {
+      ...timed('Daily check-in', 1),
+      recurrence: { pattern: { type: 'daily', interval: 1 }, range: { type: 'numbered', startDate: '2026-06-01', numberOfOccurrences: 5 } },
+    });
+    assert.equal(master.status, 201, JSON.stringify(master.body));
+    const [, second, third] = (await call('GET', `/users/${mb}/events/${master.body.id}/instances?${WINDOW}`)).body.value as Item[];
+    const at = (day: string, hour: string) => ({ start: { dateTime: `2026-06-${day}T${hour}:00:00`, timeZone: 'UTC' }, end: { dateTime: `2026-06-${day}T${hour}:30:00`, timeZone: 'UTC' } });
+
+    const sameDay = await call('PATCH', `/users/${mb}/events/${second?.id}`, at('02', '16'));
+    assert.equal(sameDay.status, 200, 'a move within its own day is allowed');
+    for (const day of ['03', '01']) {
+      const crossing = await call('PATCH', `/users/${mb}/events/${second?.id}`, at(day, '12'));
+      assert.equal(crossing.status, 400, `onto 2026-06-${day}`);
+      assert.equal(crossing.body.error.code, 'ErrorOccurrenceCrossingBoundary');
+    }
+    assert.equal((await call('GET', `/users/${mb}/events/${second?.id}`)).body.start.dateTime, '2026-06-02T16:00:00.0000000', 'a refused move changes nothing');
+
+    assert.equal((await call('DELETE', `/users/${mb}/events/${third?.id}`)).status, 204);
+    const intoTheGap = await call('PATCH', `/users/${mb}/events/${second?.id}`, at('03', '12'));
+    assert.equal(intoTheGap.status, 200, 'a cancelled neighbour leaves its day free');
+    assert.equal((await call('PATCH', `/users/${mb}/events/${second?.id}`, at('04', '12'))).status, 400, 'the next occurrence still bounds it');
+  });
+
   test('categories and extended properties: $filter and $expand', async () => {
     const mb = await newMailbox('marks@contoso.example');
     const tagged = await call('POST', `/users/${mb}/events`, timed('Tagged', 10, { categories: ['Salesforce'], singleValueExtendedProperties: [{ id: MARKER, value: 'sf-1' }] }));

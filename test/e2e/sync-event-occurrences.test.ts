@@ -174,6 +174,47 @@ test('with delete propagation off, a cancelled occurrence stays on the other sid
   }
 });
 
+test('an occurrence moved far out of the window, past a cancelled neighbour, is moved in Salesforce, not deleted', async () => {
+  await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 20 });
+  try {
+    const { masterId, key } = await linkedSeries('Board prep', 15, 3);
+    const [, second, third] = await mbInstances(masterId);
+    // With the last one cancelled, Outlook lets the second go anywhere after the first one's day.
+    await mbDelete(String(third!.id));
+    const far = graphMs(second!.start) + 30 * DAY;
+    await mbPatch(String(second!.id), {
+      start: { dateTime: instant(far).slice(0, 19), timeZone: 'UTC' },
+      end: { dateTime: instant(far + 30 * 60_000).slice(0, 19), timeZone: 'UTC' },
+    });
+    await eventually('the cancelled one deleted and the moved one moved', async () => {
+      const rows = await sfOccurrences(key);
+      return rows.length === 2 && Date.parse(String(rows[1]!.StartDateTime)) === far;
+    });
+    await converge();
+    assert.equal((await sfOccurrences(key)).length, 2, 'the moved occurrence was never taken for a cancelled one');
+  } finally {
+    await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 365 });
+  }
+});
+
+test('an occurrence moved in Salesforce onto the day of the next one: Outlook refuses, and the status says why', async () => {
+  const { masterId, key } = await linkedSeries('Crossing check', 8, 3);
+  const rows = await sfOccurrences(key);
+  const before = await mbInstances(masterId);
+  const onNextDay = Date.parse(String(rows[1]!.StartDateTime)) - HOUR;
+  await sf.sobject('Event').update({ Id: String(rows[0]!.Id), StartDateTime: instant(onNextDay), EndDateTime: instant(onNextDay + 30 * 60_000) });
+  const row = await eventually('the status row', async () =>
+    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.code === 'ErrorOccurrenceCrossingBoundary'),
+  );
+  assert.equal(row.itemId, before[0]!.id, 'named on the mailbox occurrence');
+  assert.equal(row.side, 'mailbox');
+  assert.deepEqual(row.fields, ['start']);
+  assert.match(row.message, /Outlook does not let an occurrence move to or past the day of the occurrence before or after it/);
+  await converge();
+  assert.deepEqual((await mbInstances(masterId)).map((i) => graphMs(i.start)), before.map((i) => graphMs(i.start)), 'the mailbox is unchanged');
+  assert.equal(Date.parse(String((await sfOccurrences(key))[0]!.StartDateTime)), onNextDay, 'and Salesforce keeps the rep’s move');
+});
+
 test('the store keeps no occurrence times: slots are kept as hashes', async () => {
   const links = await app.store.eventLinks(rep().id);
   const rows = await app.store.seriesSlots(rep().id, links.map((l) => l.sfId));

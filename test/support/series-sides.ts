@@ -4,7 +4,8 @@
  * written through the narrow ports the step uses. They behave as the services do where the step
  * can notice: an edited Salesforce row is flagged an exception, a patched mailbox occurrence
  * becomes an exception that keeps its slot (originalStart), a deleted row or cancelled instance is
- * simply gone, and every write moves the item's modification time (a logical clock both share).
+ * simply gone, every write moves the item's modification time (a logical clock both share), and
+ * the mailbox lists the instances whose time overlaps the window asked for.
  *
  * failNext(call, mode): 'throw' fails the request before anything happens; 'applied-throw' applies
  * the writes, then loses the response.
@@ -14,7 +15,7 @@ import { eventModel } from '../../companion/src/core/event-plan.ts';
 import type { EventLink, SideItem } from '../../companion/src/core/sync-types.ts';
 import type { SeriesStepDeps, SeriesStepInput } from '../../companion/src/engine/event-series-sync.ts';
 import type { WriteResult } from '../../companion/src/ports/items.ts';
-import type { MailboxSeriesInstance } from '../../companion/src/ports/mailbox-events.ts';
+import type { EventWindow, MailboxSeriesInstance } from '../../companion/src/ports/mailbox-events.ts';
 import type { SalesforceEvent, SalesforceOccurrence } from '../../companion/src/ports/salesforce.ts';
 import { createMemoryStore } from './memory-store.ts';
 
@@ -22,6 +23,13 @@ export type SeriesCall = 'sf.seriesOccurrences' | 'sf.updateEvents' | 'sf.delete
 export type SeriesFailure = 'throw' | 'applied-throw';
 
 const DAY_MS = 86_400_000;
+
+/** Graph lists the instances whose time overlaps the window asked for, wherever their slot is. */
+function overlaps(fields: EventFields, window: EventWindow): boolean {
+  const start = Date.parse(fields.start ?? '');
+  const end = Date.parse(fields.end ?? fields.start ?? '');
+  return start < Date.parse(window.end) && end > Date.parse(window.start);
+}
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** A daily series at 09:00 UTC, 15 minutes long, starting 2026-03-02, `count` occurrences. */
@@ -106,6 +114,9 @@ export class SeriesSides {
     this.failures.clear();
   }
 
+  /** The windows the step listed mailbox instances over, in order. */
+  readonly listings: EventWindow[] = [];
+
   /** Writes the step made, by side (a count of successful write calls' items). */
   readonly engineWrites = { salesforce: 0, mailbox: 0 };
 
@@ -159,7 +170,11 @@ export class SeriesSides {
       },
       mailbox: {
         getEvents: async () => [],
-        seriesInstances: () => this.call('mb.seriesInstances', () => structuredClone(this.mbInstances)),
+        seriesInstances: (_m, _master, window) =>
+          this.call('mb.seriesInstances', () => {
+            this.listings.push(window);
+            return structuredClone(this.mbInstances.filter((i) => overlaps(i.fields, window)));
+          }),
         updateEvents: (_m, items) =>
           this.call('mb.updateEvents', () => {
             for (const it of items) this.mbEdit(it.id, it.set);

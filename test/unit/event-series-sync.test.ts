@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { EventFields, MappedEvent, Recurrence } from '../../companion/src/core/event.ts';
 import { eventModel, INVITED_KEY } from '../../companion/src/core/event-plan.ts';
 import type { SideItem } from '../../companion/src/core/sync-types.ts';
-import { instancesWindow, syncSeriesInstances, type SeriesStepInput } from '../../companion/src/engine/event-series-sync.ts';
+import { syncSeriesInstances, type SeriesStepInput } from '../../companion/src/engine/event-series-sync.ts';
+import { beyondListing, instancesWindow } from '../../companion/src/engine/series-mailbox-read.ts';
 import { dailySeries, mbMaster as mbMasterOf, seriesLink, seriesStepInput, sfMaster as sfMasterOf, SeriesSides } from '../support/series-sides.ts';
 
 const SALT = 'series-sync-test-salt';
@@ -145,4 +146,32 @@ test('a series someone else organizes: occurrences flow to Salesforce only, neve
 test('the mailbox is read a pattern period around the window, at least a week', () => {
   assert.deepEqual(instancesWindow(WINDOW, RECURRENCE), { start: '2026-02-22T00:00:00Z', end: '2026-04-07T00:00:00Z' });
   assert.deepEqual(instancesWindow(WINDOW, { ...RECURRENCE, freq: 'monthly', interval: 2 }), { start: '2025-12-29T00:00:00Z', end: '2026-06-01T00:00:00Z' });
+});
+
+test('an occurrence moved past the listed range is looked for before its slot counts as cancelled', async () => {
+  // The rep cancels the last occurrence, then moves the one before it weeks out: with no later
+  // occurrence, Outlook lets it go anywhere after its earlier neighbour's day.
+  const s = sides();
+  s.mbInstances.splice(3, 1);
+  s.mbEdit('mb2', { start: '2026-04-20T09:00:00Z', end: '2026-04-20T09:15:00Z' });
+  const out = await syncSeriesInstances(s.deps(SALT), input());
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(s.listings, [instancesWindow(WINDOW, RECURRENCE), beyondListing(instancesWindow(WINDOW, RECURRENCE), RECURRENCE, 'after')]);
+  assert.deepEqual(s.sfRows.map((r) => r.id), ['sf0', 'sf1', 'sf2'], 'only the cancelled occurrence is deleted');
+  assert.equal(s.sfRows[2]!.fields.start, '2026-04-20T09:00:00Z', 'the moved one is moved');
+  assert.deepEqual(out.writes, { mailbox: 0, salesforce: 2 });
+});
+
+test('a cancelled occurrence between two listed ones is cancelled without a further read', async () => {
+  const s = sides();
+  s.mbInstances.splice(1, 1);
+  await syncSeriesInstances(s.deps(SALT), input());
+  assert.deepEqual(s.listings, [instancesWindow(WINDOW, RECURRENCE)]);
+  assert.deepEqual(s.sfRows.map((r) => r.id), ['sf0', 'sf2', 'sf3']);
+});
+
+test('the range past the listing reaches a year, or four periods of a longer pattern', () => {
+  const listing = instancesWindow(WINDOW, RECURRENCE);
+  assert.deepEqual(beyondListing(listing, RECURRENCE, 'after'), { start: listing.end, end: '2027-04-08T00:00:00Z' });
+  assert.deepEqual(beyondListing(listing, { ...RECURRENCE, freq: 'yearly', interval: 1 }, 'before'), { start: '2022-02-19T00:00:00Z', end: listing.start });
 });

@@ -239,3 +239,39 @@ export function graphSlots(master: SeriesMaster, instances: GraphInstance[], win
   }
   return finish(pattern, window, zone, placed, unplaced);
 }
+
+/** Where an occurrence missing from a Graph listing may have moved to, unseen: before or after the listed range. */
+export interface UnlistedMoves {
+  before: boolean;
+  after: boolean;
+}
+
+/**
+ * Whether the missing slots of a Graph listing (see graphSlots) can be trusted as cancelled.
+ * Outlook refuses to move an occurrence to or past the day of the occurrence before or after it
+ * (Graph's "Update event" documents ErrorOccurrenceCrossingBoundary), so instances keep the order
+ * of their slots. When the listing holds an instance of an earlier slot and one of a later slot,
+ * both starting inside the listed range, an occurrence that was only moved would start between
+ * them, inside the range, and have been listed: its slot is empty for sure. A missing slot with
+ * no such instance before it may have moved to before the range (`before`), one with none after
+ * it to after the range (`after`). Only the slots `matters` names are asked about (a slot the
+ * other side no longer fills either has nothing to cancel).
+ */
+export function unlistedMoves(master: SeriesMaster, slots: SlotAssignment, listing: TimeWindow, matters: (slot: string) => boolean): UnlistedMoves {
+  const zone = master.recurrence.timeZone;
+  const from = parseInstant(listing.start);
+  const to = parseInstant(listing.end);
+  const inside: number[] = [];
+  for (const p of slots.placed) {
+    const start = readStart(p.fields, zone);
+    if (start !== undefined && start.at >= from && start.at < to) inside.push(slotMs(p.slot, zone));
+  }
+  const out: UnlistedMoves = { before: false, after: false };
+  for (const slot of slots.missing) {
+    if (!matters(slot)) continue;
+    const at = slotMs(slot, zone);
+    if (!inside.some((s) => s < at)) out.before = true;
+    if (!inside.some((s) => s > at)) out.after = true;
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import type { EventFields, MappedEvent, Recurrence } from '../core/event.ts';
 import { slotKeyHash } from '../core/event-hash.ts';
 import { normaliseEvent } from '../core/event-normalise.ts';
 import { eventModel, INVITED_KEY } from '../core/event-plan.ts';
-import { assignSalesforceSlots, graphSlots, type SlotAssignment } from '../core/event-series-assign.ts';
+import { assignSalesforceSlots, type SlotAssignment } from '../core/event-series-assign.ts';
 import { planSeriesInstances, type InstanceWrite, type SlotHashes, type SlotPlan } from '../core/event-series-plan.ts';
 import { MASS_DELETE_MIN, type ConflictPolicy, type FieldConflict } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
@@ -23,6 +23,7 @@ import type { EventWindow, MailboxEventOptions, MailboxEventsPort, MailboxSeries
 import type { SalesforceEvent, SalesforceOccurrence, SalesforcePort } from '../ports/salesforce.ts';
 import type { ItemErrorRow, SeriesSlotsRow, StateStore } from '../ports/state.ts';
 import { runWriteBatch, type Target } from './pair-writes.ts';
+import { readMailboxSlots } from './series-mailbox-read.ts';
 
 export interface SeriesStepDeps {
   salesforce: Pick<SalesforcePort, 'getEvents' | 'seriesOccurrences' | 'updateEvents' | 'deleteEvents'>;
@@ -74,21 +75,6 @@ export interface SeriesStepOutcome {
 
 /** Fields both masters must hold alike before their slots can be compared. */
 const GRID_FIELDS = ['recurrence', 'start', 'end', 'isAllDay'] as const;
-
-const DAY_MS = 86_400_000;
-
-/**
- * Graph lists the instances whose time overlaps the window asked for, so an occurrence moved out
- * of the window would leave its slot looking cancelled. The window is widened by a pattern
- * period (at least a week) on each side; an occurrence moved further than that out of the sync
- * window is not seen, a limit the README states.
- */
-export function instancesWindow(window: EventWindow, recurrence: Recurrence): EventWindow {
-  const periodDays = { daily: 1, weekly: 7, monthly: 31, yearly: 366 }[recurrence.freq] * Math.max(1, recurrence.interval);
-  const margin = Math.max(7, Math.min(periodDays, 731)) * DAY_MS;
-  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return { start: iso(Date.parse(window.start) - margin), end: iso(Date.parse(window.end) + margin) };
-}
 
 interface LinkedSeries {
   link: EventLink;
@@ -188,22 +174,22 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
   for (const series of targets) {
     const sfRows = rows.get(series.link.sfId);
     if (sfRows === undefined) continue;
-    let instances: MailboxSeriesInstance[] | null;
-    try {
-      instances = await deps.mailbox.seriesInstances(input.email, series.link.mbId, instancesWindow(input.window, series.recurrence), input.opts);
-    } catch (err) {
-      postpone(deps, input, out, [series.link], 'reading the mailbox occurrences', err);
-      continue;
-    }
-    if (instances === null) continue;
-    for (const r of sfRows) out.seen.add(r.id);
-    for (const i of instances) out.seen.add(i.id);
     const sfSlots = assignSalesforceSlots(
       { recurrence: series.sf.recurrence!, fields: series.sf },
       sfRows.map((r) => ({ id: r.id, fields: r.fields, isException: r.isException, ...(r.modifiedAt ? { modifiedAt: r.modifiedAt } : {}) })),
       input.window,
     );
-    const mbSlots = graphSlots({ recurrence: series.recurrence, fields: series.mb }, instances, input.window);
+    let read: { instances: MailboxSeriesInstance[]; slots: SlotAssignment } | null;
+    try {
+      read = await readMailboxSlots(deps.mailbox, input, { mbId: series.link.mbId, recurrence: series.recurrence, fields: series.mb }, new Set(sfSlots.placed.map((p) => p.slot)));
+    } catch (err) {
+      postpone(deps, input, out, [series.link], 'reading the mailbox occurrences', err);
+      continue;
+    }
+    if (read === null) continue;
+    const mbSlots = read.slots;
+    for (const r of sfRows) out.seen.add(r.id);
+    for (const i of read.instances) out.seen.add(i.id);
     reportUnplaced(input, series.link, 'salesforce', sfSlots, out.errors);
     reportUnplaced(input, series.link, 'mailbox', mbSlots, out.errors);
     const row = stored.get(series.link.sfId);

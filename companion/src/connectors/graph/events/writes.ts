@@ -140,5 +140,14 @@ function fieldsOf(properties: string[]): string[] {
 /** Names the operation, the item and the fields; Graph's message is left out as it may quote event content. */
 function failure(op: string, label: string, id: string | undefined, out: BatchOutcome): WriteResult {
   if (out.status === 412 && id !== undefined) return conflict(op, id);
-  return itemFailure(op, label, id, out, fieldsOf);
+  const result = itemFailure(op, label, id, out, fieldsOf);
+  if (!result.ok && result.error.code === OCCURRENCE_CROSSING) {
+    // Outlook's own rule, which Salesforce does not share: said plainly, as the rep can act on it.
+    result.error.message = `${op} ${label}: Outlook does not let an occurrence move to or past the day of the occurrence before or after it (${OCCURRENCE_CROSSING}, HTTP ${out.status}); the move was not made`;
+    result.error.fields = ['start'];
+  }
+  return result;
 }
+
+/** Graph's "Update event" documents this code for a moved occurrence that reaches a neighbour's day. */
+const OCCURRENCE_CROSSING = 'ErrorOccurrenceCrossingBoundary';
