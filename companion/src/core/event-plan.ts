@@ -29,6 +29,7 @@ import { createHmac } from 'node:crypto';
 import type { EventField, EventFields, MappedEvent } from './event.ts';
 import { hashEventFields } from './event-hash.ts';
 import { normaliseEvent } from './event-normalise.ts';
+import { recurrenceInZone } from './recurrence-zone.ts';
 import { MASS_DELETE_MIN, matchByKeys, planPairs, type ConflictPolicy, type ItemModel, type Plan, type SideSnapshot, type UnsettledCreate } from './pair-plan.ts';
 import { SALESFORCE_EVENT_FIELDS } from './salesforce-event.ts';
 import type { Direction, EventLink, SideItem } from './sync-types.ts';
@@ -132,8 +133,10 @@ export function comparableEvent(fields: EventFields): EventFields {
   const n = normaliseEvent(fields);
   if (n.showAs === undefined || n.showAs === 'tentative' || n.showAs === 'workingElsewhere') n.showAs = 'busy';
   // Salesforce holds a series only in the zone of the rep who saves it (Recurrence2PatternTimeZone
-  // is read-only): a series zone can never be synced there, so it is no difference either.
-  if (n.recurrence !== undefined) n.recurrence = { ...n.recurrence, timeZone: 'UTC' };
+  // is read-only): a series zone can never be synced there, so it is no difference either. Both
+  // sides' patterns are told in UTC days, so Monday 20:00 in New York and Tuesday 01:00 in
+  // London (the same instants) compare equal; a pattern that cannot be told so keeps its days.
+  if (n.recurrence !== undefined) n.recurrence = recurrenceInZone(n.recurrence, n.start, 'UTC').recurrence ?? { ...n.recurrence, timeZone: 'UTC' };
   return n;
 }
 

@@ -32,6 +32,7 @@
 import type { MappingWarning } from './contact.ts';
 import type { EventField, EventFields, EventKind, MappedEvent, Recurrence, ShowAs } from './event.ts';
 import { isCalendarDate } from './normalise.ts';
+import { recurrenceInZone } from './recurrence-zone.ts';
 import { recurrenceFromRRule, recurrenceToRRule, sameRecurrence } from './recurrence.ts';
 import { addDaysToDate, formatInstant, parseInstant, utcToZoned, zonedToUtc } from './timezones.ts';
 
@@ -497,13 +498,19 @@ function writeRecurrence(
       return;
     }
     // Salesforce evaluates a series in the zone of the rep who saves it (the series zone is
-    // read-only), so UNTIL is placed in that zone.
+    // read-only), so the pattern is told in that zone: its days, and UNTIL.
     // 'dropped', like Tentative written as Busy: the series itself is written, and the zone is not
     // compared (comparableEvent), so the rep's zone read back never overwrites the mailbox's.
-    if (recurrence.timeZone !== zone) {
-      warnings.push({ field: 'recurrence', code: 'dropped', message: `series zone ${recurrence.timeZone} is written as the rep's zone ${zone}` });
+    const zoned = recurrenceInZone(recurrence, start, zone);
+    if (zoned.problem !== undefined) {
+      errors.push({ field: 'recurrence', code: 'invalid', message: `Salesforce holds a series only in the rep's zone ${zone}, and ${zoned.problem}` });
+      return;
     }
-    const converted = recurrenceToRRule({ ...recurrence, timeZone: zone });
+    if (recurrence.timeZone !== zone) {
+      const moved = zoned.recurrence.startDate !== recurrence.startDate ? ', its days moved with it' : '';
+      warnings.push({ field: 'recurrence', code: 'dropped', message: `series zone ${recurrence.timeZone} is written as the rep's zone ${zone}${moved}` });
+    }
+    const converted = recurrenceToRRule(zoned.recurrence);
     if (converted.text === undefined) {
       errors.push(...converted.warnings);
       return;
@@ -512,10 +519,11 @@ function writeRecurrence(
       errors.push({ field: 'recurrence', code: 'invalid', message: 'Recurrence2PatternText would exceed 512 characters' });
       return;
     }
-    if (start !== undefined && localDate(start, zone) !== recurrence.startDate) {
+    if (start !== undefined && localDate(start, zone) !== zoned.recurrence.startDate) {
       warnings.push({ field: 'recurrence', code: 'invalid', message: 'the series startDate differs from the event start; Salesforce starts the series at StartDateTime' });
     }
     text = converted.text;
+    recurrence = zoned.recurrence;
   }
   if (current === undefined) {
     if (text !== undefined) record.Recurrence2PatternText = text;
