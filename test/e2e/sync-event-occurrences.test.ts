@@ -67,12 +67,12 @@ async function sfSeries(subject: string): Promise<Rec | undefined> {
  * A daily series of `days` occurrences at 09:00 in the rep's zone (Europe/London, as Outlook names
  * it), made in the mailbox; returns its master id and Salesforce series key.
  */
-async function linkedSeries(subject: string, firstDay: number, days: number, zone = 'GMT Standard Time'): Promise<{ masterId: string; key: string; seriesId: string }> {
+async function linkedSeries(subject: string, firstDay: number, days: number, zone = 'GMT Standard Time', hour = '09'): Promise<{ masterId: string; key: string; seriesId: string }> {
   const date = isoDate(dayMs(firstDay));
   const r = await graph.request('POST', `${mailboxPath()}/events`, {
     subject,
-    start: { dateTime: `${date}T09:00:00`, timeZone: zone },
-    end: { dateTime: `${date}T09:30:00`, timeZone: zone },
+    start: { dateTime: `${date}T${hour}:00:00`, timeZone: zone },
+    end: { dateTime: `${date}T${hour}:30:00`, timeZone: zone },
     recurrence: {
       pattern: { type: 'daily', interval: 1 },
       range: { type: 'numbered', startDate: date, numberOfOccurrences: days, recurrenceTimeZone: zone },
@@ -237,20 +237,29 @@ test('a pattern changed in Salesforce reaches the mailbox master', async () => {
   assert.equal((await mbMasters('Pattern west')).length, 1, 'the master was updated, not duplicated');
 });
 
-test('a series scheduled in another zone than the rep’s syncs as a whole, and says why its occurrences do not', async () => {
-  // Salesforce holds a series only in the rep's zone (Europe/London); 09:00 UTC and 09:00 London part in summer.
-  const { masterId, key, seriesId } = await linkedSeries('Zoned review', 7, 3, 'UTC');
+test('a series scheduled in another zone than the rep’s: Salesforce repeats it on the rep’s days, and its occurrences sync', async () => {
+  // 17:00 in Los Angeles is 01:00 the next day in London, the rep's zone: Salesforce's days move with it.
+  const { masterId, key, seriesId } = await linkedSeries('Zoned review', 7, 3, 'Pacific Standard Time', '17');
   await converge();
-  // The two masters settled: one series on each side, the mailbox one still in its own zone.
   assert.equal((await mbMasters('Zoned review')).length, 1);
-  const master = (await mbMasters('Zoned review'))[0]!;
-  assert.equal((master.recurrence as { range: Rec }).range.recurrenceTimeZone, 'UTC');
   assert.equal((await sfSeries('Zoned review'))?.Id, seriesId, 'the Salesforce series was not replaced');
-  const [first] = await mbInstances(masterId);
-  await mbPatch(String(first!.id), { subject: 'Zoned review (moved room)' });
-  const row = await eventually('the status row', async () =>
-    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.code === 'unresolved' && e.itemId === seriesId),
+  const instances = await mbInstances(masterId);
+  assert.deepEqual(
+    (await sfOccurrences(key)).map((o) => Date.parse(String(o.StartDateTime))),
+    instances.map((i) => graphMs(i.start)),
+    'each Salesforce occurrence at the instant of its mailbox occurrence',
   );
-  assert.match(row.message, /zone UTC .* Europe\/London/);
-  assert.ok((await sfOccurrences(key)).every((o) => o.Subject === 'Zoned review'), 'no occurrence guessed');
+  await mbPatch(String(instances[0]!.id), { subject: 'Zoned review (moved room)' });
+  const rows = await sfOccurrences(key);
+  await sf.sobject('Event').update({ Id: String(rows[2]!.Id), Location: 'Room 9' });
+  await eventually('both edits on the other side', async () => {
+    const sfNow = await sfOccurrences(key);
+    const mbNow = await mbInstances(masterId);
+    return sfNow[0]?.Subject === 'Zoned review (moved room)' && (mbNow[2]?.location as Rec | undefined)?.displayName === 'Room 9';
+  });
+  await converge();
+  assert.deepEqual((await sfOccurrences(key)).map((o) => o.Subject), ['Zoned review (moved room)', 'Zoned review', 'Zoned review']);
+  assert.deepEqual((await mbInstances(masterId)).map((i) => i.type), ['exception', 'occurrence', 'exception']);
+  const ours = new Set([seriesId, masterId, ...rows.map((r) => String(r.Id)), ...instances.map((i) => String(i.id))]);
+  assert.deepEqual((await app.store.itemErrors(rep().id, 'event')).filter((e) => ours.has(e.itemId)), [], 'nothing reported on this series');
 });

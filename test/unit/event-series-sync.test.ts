@@ -10,6 +10,7 @@ import { eventModel, INVITED_KEY } from '../../companion/src/core/event-plan.ts'
 import type { SideItem } from '../../companion/src/core/sync-types.ts';
 import { syncSeriesInstances, type SeriesStepInput } from '../../companion/src/engine/event-series-sync.ts';
 import { beyondListing, instancesWindow } from '../../companion/src/engine/series-mailbox-read.ts';
+import { zonedToUtc } from '../../companion/src/core/timezones.ts';
 import { dailySeries, mbMaster as mbMasterOf, seriesLink, seriesStepInput, sfMaster as sfMasterOf, SeriesSides } from '../support/series-sides.ts';
 
 const SALT = 'series-sync-test-salt';
@@ -174,4 +175,41 @@ test('the range past the listing reaches a year, or four periods of a longer pat
   const listing = instancesWindow(WINDOW, RECURRENCE);
   assert.deepEqual(beyondListing(listing, RECURRENCE, 'after'), { start: listing.end, end: '2027-04-08T00:00:00Z' });
   assert.deepEqual(beyondListing(listing, { ...RECURRENCE, freq: 'yearly', interval: 1 }, 'before'), { start: '2022-02-19T00:00:00Z', end: listing.start });
+});
+
+test('a series held in two zones: the weeks their clocks disagree write nothing, and an edit there lands in the right row', async () => {
+  // 09:00 in New York is 14:00 in London, but 13:00 London from 8 to 28 March 2026.
+  const days = 35;
+  const zoned = (timeZone: string): Recurrence => ({ freq: 'daily', interval: 1, startDate: '2026-03-02', count: days, timeZone });
+  const first = '2026-03-02T14:00:00Z';
+  const masterIn = (timeZone: string): EventFields => ({ ...MASTER, start: first, end: '2026-03-02T14:15:00Z', timeZone, recurrence: zoned(timeZone) });
+  const sfM = masterIn('Europe/London');
+  const mbM = masterIn('America/New_York');
+  const at = (date: string, local: string, zone: string) => zonedToUtc(`${date}T${local}`, zone);
+  const dates = Array.from({ length: days }, (_, i) => new Date(Date.parse('2026-03-02T00:00:00Z') + i * 86_400_000).toISOString().slice(0, 10));
+  const plus15 = (t: string) => new Date(Date.parse(t) + 900_000).toISOString().replace('.000Z', 'Z');
+  const { recurrence: _r, ...rest } = MASTER;
+  const s = sides();
+  s.sfRows = dates.map((d, i) => ({ id: `sf${i}`, version: 'v', fields: { ...rest, start: at(d, '14:00:00', 'Europe/London'), end: plus15(at(d, '14:00:00', 'Europe/London')) }, isException: false }));
+  s.mbInstances = dates.map((d, i) => {
+    const start = at(d, '09:00:00', 'America/New_York');
+    return { id: `mb${i}`, kind: 'occurrence' as const, fields: { ...rest, start, end: plus15(start) }, originalStart: start, version: 'v' };
+  });
+  assert.notEqual(s.sfRows[10]!.fields.start, s.mbInstances[10]!.fields.start, '12 March: an hour apart');
+  const link = { ...LINK, hashes: model.hash(sfM) };
+  assert.equal(model.hash(sfM).recurrence, model.hash(mbM).recurrence);
+  const twoZones = (over: Partial<SeriesStepInput> = {}) =>
+    input({ window: { start: '2026-03-01T00:00:00Z', end: '2026-04-10T00:00:00Z' }, links: [link], salesforceSeen: [sfMaster(sfM)], mailboxSeen: [mbMaster(mbM)], ...over });
+  const quiet = await syncSeriesInstances(s.deps(SALT), twoZones());
+  assert.deepEqual(quiet.writes, { mailbox: 0, salesforce: 0 });
+  assert.deepEqual(quiet.errors, []);
+  s.mbEdit('mb10', { subject: 'Pipeline (with legal)' });
+  s.sfEdit('sf12', { location: 'Room 3' });
+  const edited = await syncSeriesInstances(s.deps(SALT), twoZones());
+  assert.deepEqual(edited.writes, { mailbox: 1, salesforce: 1 });
+  assert.equal(s.sfRows[10]!.fields.subject, 'Pipeline (with legal)');
+  assert.equal(s.mbInstances[12]!.fields.location, 'Room 3');
+  assert.notEqual(s.sfRows[10]!.fields.start, s.mbInstances[10]!.fields.start, 'neither side’s time was touched');
+  const again = await syncSeriesInstances(s.deps(SALT), twoZones());
+  assert.deepEqual(again.writes, { mailbox: 0, salesforce: 0 });
 });

@@ -4,16 +4,18 @@
  * plan slot by slot (core/event-series-plan), write single occurrences, and keep the per-slot
  * hashes. It runs after the pass has settled the masters, and leaves alone any series whose two
  * masters do not hold the same pattern and times yet: without a common pattern there are no
- * common slots, and a later pass, once the masters agree, picks the series up.
+ * common slots, and a later pass, once the masters agree, picks the series up. A series the
+ * mailbox schedules in another zone than the rep's (the only one Salesforce holds) is planned in
+ * the mailbox's slots (core/event-series-zones).
  *
  * Nothing here is fatal to the pass: a series whose instances could not be read is simply visited
  * again next pass (the revisit cursor), and per-occurrence failures become item rows.
  */
 import type { EventFields, MappedEvent, Recurrence } from '../core/event.ts';
 import { slotKeyHash } from '../core/event-hash.ts';
-import { normaliseEvent } from '../core/event-normalise.ts';
 import { eventModel, INVITED_KEY } from '../core/event-plan.ts';
 import { assignSalesforceSlots, type SlotAssignment } from '../core/event-series-assign.ts';
+import { intoMailboxSlots } from '../core/event-series-zones.ts';
 import { planSeriesInstances, type InstanceWrite, type SlotHashes, type SlotPlan } from '../core/event-series-plan.ts';
 import { MASS_DELETE_MIN, type ConflictPolicy, type FieldConflict } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
@@ -142,22 +144,6 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
     const sfHash = model.hash(sf);
     const mbHash = model.hash(mb);
     if (GRID_FIELDS.some((f) => sfHash[f] !== mbHash[f])) continue;
-    // The model does not compare series zones (Salesforce can only hold the rep's), but slots do:
-    // 09:00 in two zones falls at two instants for part of the year.
-    const sfZone = normaliseEvent(sf).recurrence?.timeZone;
-    const mbZone = normaliseEvent(mb).recurrence?.timeZone;
-    if (sfZone !== mbZone) {
-      out.errors.push({
-        userId: input.userId,
-        side: 'salesforce',
-        itemId: link.sfId,
-        code: 'unresolved',
-        message: `series ${link.sfId}: single occurrences are not synced, because the mailbox series is scheduled in the zone ${mbZone ?? 'unknown'} and Salesforce holds it in the rep's zone ${sfZone ?? 'unknown'}; changes to the whole series still sync`,
-        fields: ['recurrence'],
-        at: input.now,
-      });
-      continue;
-    }
     targets.push({ link, sf, mb, recurrence: mb.recurrence });
   }
   if (targets.length === 0) return out;
@@ -174,11 +160,14 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
   for (const series of targets) {
     const sfRows = rows.get(series.link.sfId);
     if (sfRows === undefined) continue;
-    const sfSlots = assignSalesforceSlots(
-      { recurrence: series.sf.recurrence!, fields: series.sf },
+    const sfMaster = { recurrence: series.sf.recurrence!, fields: series.sf };
+    const ownSlots = assignSalesforceSlots(
+      sfMaster,
       sfRows.map((r) => ({ id: r.id, fields: r.fields, isException: r.isException, ...(r.modifiedAt ? { modifiedAt: r.modifiedAt } : {}) })),
       input.window,
     );
+    // Salesforce holds a series only in the rep's zone; one from another zone is planned in the mailbox's slots.
+    const sfSlots = sfMaster.recurrence.timeZone === series.recurrence.timeZone ? ownSlots : intoMailboxSlots(ownSlots, sfMaster, { recurrence: series.recurrence, fields: series.mb });
     let read: { instances: MailboxSeriesInstance[]; slots: SlotAssignment } | null;
     try {
       read = await readMailboxSlots(deps.mailbox, input, { mbId: series.link.mbId, recurrence: series.recurrence, fields: series.mb }, new Set(sfSlots.placed.map((p) => p.slot)));
