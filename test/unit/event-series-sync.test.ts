@@ -161,6 +161,14 @@ test('an occurrence moved past the listed range is looked for before its slot co
   assert.deepEqual(s.sfRows.map((r) => r.id), ['sf0', 'sf1', 'sf2'], 'only the cancelled occurrence is deleted');
   assert.equal(s.sfRows[2]!.fields.start, '2026-04-20T09:00:00Z', 'the moved one is moved');
   assert.deepEqual(out.writes, { mailbox: 0, salesforce: 2 });
+  // The moved Salesforce row now sits past its deleted neighbour's slot; the start both sides
+  // agreed for its slot still places it, so the series stays quiet and placeable.
+  const next = await syncSeriesInstances(s.deps(SALT), input());
+  assert.deepEqual(next.errors, []);
+  assert.deepEqual(next.writes, { mailbox: 0, salesforce: 0 });
+  s.sfEdit('sf2', { location: 'Boardroom' });
+  await syncSeriesInstances(s.deps(SALT), input());
+  assert.equal(s.mbInstances.find((i) => i.id === 'mb2')?.fields.location, 'Boardroom', 'and its edits still reach the right occurrence');
 });
 
 test('a cancelled occurrence between two listed ones is cancelled without a further read', async () => {
@@ -212,4 +220,26 @@ test('a series held in two zones: the weeks their clocks disagree write nothing,
   assert.notEqual(s.sfRows[10]!.fields.start, s.mbInstances[10]!.fields.start, 'neither side’s time was touched');
   const again = await syncSeriesInstances(s.deps(SALT), twoZones());
   assert.deepEqual(again.writes, { mailbox: 0, salesforce: 0 });
+});
+
+test('a write whose answer was lost is not taken for the rep’s edit on the receiving side', async () => {
+  // One-way to Salesforce: the mailbox sets a location, the write lands but its answer is lost;
+  // then the mailbox takes the location back. Salesforce must follow, not keep the lost write.
+  const s = sides();
+  const oneWay = () => input({ direction: 'mailbox_to_salesforce' });
+  s.failNext('sf.updateEvents', 'applied-throw');
+  s.mbEdit('mb1', { location: 'Room 1' });
+  const lost = await syncSeriesInstances(s.deps(SALT), oneWay());
+  assert.equal(s.sfRows[1]!.fields.location, 'Room 1', 'the write landed');
+  assert.deepEqual(lost.errors.map((e) => e.code), ['request_failed']);
+  s.mbEdit('mb1', { location: undefined });
+  await syncSeriesInstances(s.deps(SALT), oneWay());
+  assert.equal(s.sfRows[1]!.fields.location, undefined);
+  // A write that failed before it applied is sent again.
+  s.failNext('sf.updateEvents');
+  s.mbEdit('mb2', { subject: 'Retried' });
+  await syncSeriesInstances(s.deps(SALT), oneWay());
+  assert.equal(s.sfRows[2]!.fields.subject, 'Stand-up');
+  await syncSeriesInstances(s.deps(SALT), oneWay());
+  assert.equal(s.sfRows[2]!.fields.subject, 'Retried');
 });

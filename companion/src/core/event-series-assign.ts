@@ -114,8 +114,10 @@ export interface SalesforceOccurrenceRow {
  * pinned rows, the moved rows take the empty slots between those rows' slots, in order of start,
  * when there are exactly as many of each. With fewer rows than empty slots it is unknown which
  * slots were deleted, with more, a row was moved past another one: such rows are not placed.
+ * With `agreed`, a row starting where both sides last agreed an empty slot's occurrence starts
+ * takes that slot first (see placeByAgreedStart).
  */
-export function assignSalesforceSlots(master: SeriesMaster, rows: SalesforceOccurrenceRow[], window: TimeWindow): SlotAssignment {
+export function assignSalesforceSlots(master: SeriesMaster, rows: SalesforceOccurrenceRow[], window: TimeWindow, agreed?: AgreedStarts): SlotAssignment {
   const zone = master.recurrence.timeZone;
   const unplaced: SlotAssignment['unplaced'] = [];
   const readable: Array<Candidate & { row: SalesforceOccurrenceRow }> = [];
@@ -166,7 +168,8 @@ export function assignSalesforceSlots(master: SeriesMaster, rows: SalesforceOccu
     if (pinnedAt.includes(entry.at)) unplaced.push({ id: entry.id, reason: `starts at the same time as a pinned occurrence (${entry.start}); its place in the series is unknown` });
     else segment(segmentOf(entry.at)).rows.push(entry);
   }
-  for (const { rows: inSegment, slots } of segments.values()) {
+  for (const segment of segments.values()) {
+    const { rows: inSegment, slots } = agreed === undefined ? segment : placeByAgreedStart(segment, agreed, place);
     if (inSegment.length === 0) continue;
     if (inSegment.length !== slots.length) {
       for (const entry of inSegment) {
@@ -179,6 +182,44 @@ export function assignSalesforceSlots(master: SeriesMaster, rows: SalesforceOccu
   }
   placed.sort((a, b) => (order.get(a.slot) ?? 0) - (order.get(b.slot) ?? 0));
   return finish(pattern, window, zone, placed, unplaced);
+}
+
+/**
+ * Where a slot's occurrence was last known to start, as the hashes the store keeps (the start both
+ * sides agreed, and a start sent in a write whose answer was lost), and the same hash of a row's
+ * start: evidence for where a moved row belongs.
+ */
+export interface AgreedStarts {
+  slotStarts(slot: string): readonly string[];
+  rowStart(fields: EventFields): string | undefined;
+}
+
+/**
+ * A moved row that starts exactly where the occurrence of one empty slot of its segment was last
+ * known to start (and no other row or slot there shares that start) is that occurrence:
+ * it was moved there and synced, or synced there from the mailbox. It takes that slot; the rest
+ * of the segment is placed by order as before. This is what lets a row moved past a deleted
+ * neighbour keep its slot instead of leaving the series unplaceable.
+ */
+function placeByAgreedStart<R extends { row: SalesforceOccurrenceRow }>(
+  segment: { rows: R[]; slots: string[] },
+  agreed: AgreedStarts,
+  place: (entry: R, slot: string) => void,
+): { rows: R[]; slots: string[] } {
+  const starts = new Map(segment.slots.map((slot) => [slot, agreed.slotStarts(slot)] as const));
+  const rowStarts = new Map(segment.rows.map((entry) => [entry, agreed.rowStart(entry.row.fields)] as const));
+  const used = new Set<string>();
+  const placedRows = new Set<R>();
+  for (const [entry, start] of rowStarts) {
+    if (start === undefined) continue;
+    const slots = segment.slots.filter((slot) => starts.get(slot)?.includes(start) === true);
+    const rivals = [...rowStarts.values()].filter((other) => other === start).length;
+    if (slots.length !== 1 || rivals !== 1) continue;
+    place(entry, slots[0]!);
+    used.add(slots[0]!);
+    placedRows.add(entry);
+  }
+  return { rows: segment.rows.filter((entry) => !placedRows.has(entry)), slots: segment.slots.filter((slot) => !used.has(slot)) };
 }
 
 export interface GraphInstance {

@@ -36,6 +36,40 @@ export type SlotHashes = Record<string, Record<string, string>>;
  */
 export const ONE_SIDED = '~one-sided';
 
+/**
+ * Kept for a slot whose write failed in a way that may still have applied (a lost response): the
+ * hashes that were sent, per receiving side, as `~sent:<side>:<field>`. The next pass takes a
+ * sent value as agreed when the receiver holds it (settleSent), so a write that landed is never
+ * mistaken for the rep's own edit on the receiver, and one that did not land is simply sent again.
+ */
+const SENT = '~sent:';
+
+export function sentMarkers(side: Side, hashes: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hashes).map(([field, hash]) => [`${SENT}${side}:${field}`, hash]));
+}
+
+/** The hashes of a field that were sent to either side and may have landed. */
+export function sentHashes(stored: Record<string, string>, field: string): string[] {
+  return Object.entries(stored)
+    .filter(([key]) => key.startsWith(SENT) && key.endsWith(`:${field}`))
+    .map(([, hash]) => hash);
+}
+
+/** The stored hashes of a slot with its sent markers settled against what each side holds now. */
+export function settleSent(stored: Record<string, string>, now: Partial<Record<Side, Record<string, string>>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const landed: Record<string, string> = {};
+  for (const [key, hash] of Object.entries(stored)) {
+    if (!key.startsWith(SENT)) {
+      out[key] = hash;
+      continue;
+    }
+    const [side, field] = key.slice(SENT.length).split(':') as [Side, string];
+    if (field !== undefined && now[side]?.[field] === hash) landed[field] = hash;
+  }
+  return { ...out, ...landed };
+}
+
 /** A side's placement of the series (SlotAssignment); `held` defaults to none. */
 export interface SeriesSideSlots {
   placed: PlacedInstance[];

@@ -16,7 +16,7 @@ import { slotKeyHash } from '../core/event-hash.ts';
 import { eventModel, INVITED_KEY } from '../core/event-plan.ts';
 import { assignSalesforceSlots, type SlotAssignment } from '../core/event-series-assign.ts';
 import { intoMailboxSlots } from '../core/event-series-zones.ts';
-import { planSeriesInstances, type InstanceWrite, type SlotHashes, type SlotPlan } from '../core/event-series-plan.ts';
+import { planSeriesInstances, sentHashes, sentMarkers, settleSent, type InstanceWrite, type SlotHashes, type SlotPlan } from '../core/event-series-plan.ts';
 import { MASS_DELETE_MIN, type ConflictPolicy, type FieldConflict } from '../core/pair-plan.ts';
 import type { Direction, EventLink, SideItem } from '../core/sync-types.ts';
 import type { WriteResult } from '../ports/items.ts';
@@ -160,14 +160,26 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
   for (const series of targets) {
     const sfRows = rows.get(series.link.sfId);
     if (sfRows === undefined) continue;
+    const row = stored.get(series.link.sfId);
+    const storedSlots = row && row.mbId === series.link.mbId ? row.slots : {};
     const sfMaster = { recurrence: series.sf.recurrence!, fields: series.sf };
+    // Salesforce holds a series only in the rep's zone; one from another zone is planned in the
+    // mailbox's slots, so the stored slots (kept by those) say nothing about Salesforce's own.
+    const sameZone = sfMaster.recurrence.timeZone === series.recurrence.timeZone;
+    const agreedStarts = {
+      slotStarts: (slot: string) => {
+        const hashes = storedSlots[slotKeyHash(slot, deps.salt)] ?? {};
+        return [...(hashes.start === undefined ? [] : [hashes.start]), ...sentHashes(hashes, 'start')];
+      },
+      rowStart: (fields: EventFields) => model.hash(fields).start,
+    };
     const ownSlots = assignSalesforceSlots(
       sfMaster,
       sfRows.map((r) => ({ id: r.id, fields: r.fields, isException: r.isException, ...(r.modifiedAt ? { modifiedAt: r.modifiedAt } : {}) })),
       input.window,
+      sameZone ? agreedStarts : undefined,
     );
-    // Salesforce holds a series only in the rep's zone; one from another zone is planned in the mailbox's slots.
-    const sfSlots = sfMaster.recurrence.timeZone === series.recurrence.timeZone ? ownSlots : intoMailboxSlots(ownSlots, sfMaster, { recurrence: series.recurrence, fields: series.mb });
+    const sfSlots = sameZone ? ownSlots : intoMailboxSlots(ownSlots, sfMaster, { recurrence: series.recurrence, fields: series.mb });
     let read: { instances: MailboxSeriesInstance[]; slots: SlotAssignment } | null;
     try {
       read = await readMailboxSlots(deps.mailbox, input, { mbId: series.link.mbId, recurrence: series.recurrence, fields: series.mb }, new Set(sfSlots.placed.map((p) => p.slot)));
@@ -181,12 +193,17 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
     for (const i of read.instances) out.seen.add(i.id);
     reportUnplaced(input, series.link, 'salesforce', sfSlots, out.errors);
     reportUnplaced(input, series.link, 'mailbox', mbSlots, out.errors);
-    const row = stored.get(series.link.sfId);
-    const storedSlots = row && row.mbId === series.link.mbId ? row.slots : {};
     const agreed: SlotHashes = {};
+    const holding = (side: SlotAssignment, slot: string) => {
+      const item = side.placed.find((p) => p.slot === slot);
+      return item === undefined ? undefined : model.hash(item.fields);
+    };
     for (const slot of slotsOf(sfSlots, mbSlots)) {
       const hashes = storedSlots[slotKeyHash(slot, deps.salt)];
-      if (hashes) agreed[slot] = hashes;
+      if (!hashes) continue;
+      const sfNow = holding(sfSlots, slot);
+      const mbNow = holding(mbSlots, slot);
+      agreed[slot] = settleSent(hashes, { ...(sfNow ? { salesforce: sfNow } : {}), ...(mbNow ? { mailbox: mbNow } : {}) });
     }
     const plan = planSeriesInstances({
       direction: seriesDirection(input.direction, series.link),
@@ -229,6 +246,8 @@ export async function syncSeriesInstances(deps: SeriesStepDeps, input: SeriesSte
         if (r.error.retryable) {
           revisit.add(p.series.link.sfId);
           out.retrying = true;
+          // The write may have landed with its answer lost: remember what was sent (settleSent).
+          if (w.write.op === 'update') agreed[w.slot] = { ...(agreed[w.slot] ?? {}), ...sentMarkers(w.target, w.write.agreed) };
         }
         continue;
       }
