@@ -70,6 +70,22 @@ test('map: one item from stdin or a file, the mapped record on stdout, warnings 
   const badZone = run(['map', '--from', 'graph:event', '--to', 'salesforce:event', '--time-zone', 'Mars/Olympus', file]);
   assert.equal(await badZone.exit, 2);
   assert.match(badZone.stderr(), /--time-zone "Mars\/Olympus" is not an IANA time zone/);
+  // A Los Angeles series for a Sydney rep: Salesforce repeats it on the rep's days, and says so.
+  const series = {
+    subject: 'US pipeline call',
+    type: 'seriesMaster',
+    start: { dateTime: '2026-06-01T17:00:00', timeZone: 'Pacific Standard Time' },
+    end: { dateTime: '2026-06-01T17:30:00', timeZone: 'Pacific Standard Time' },
+    recurrence: {
+      pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] },
+      range: { type: 'numbered', startDate: '2026-06-01', numberOfOccurrences: 8, recurrenceTimeZone: 'Pacific Standard Time' },
+    },
+  };
+  fs.writeFileSync(file, JSON.stringify(series));
+  const zoned = run(['map', '--from', 'graph:event', '--to', 'salesforce:event', '--time-zone', 'Australia/Sydney', file]);
+  assert.equal(await zoned.exit, 0, zoned.stderr());
+  assert.equal((JSON.parse(zoned.stdout()) as { record: Record<string, unknown> }).record.Recurrence2PatternText, 'RRULE:FREQ=WEEKLY;BYDAY=TU;INTERVAL=1;COUNT=8');
+  assert.match(zoned.stderr(), /recurrence \[dropped\] series zone America\/Los_Angeles is written as the rep's zone Australia\/Sydney, its days moved with it/);
   const badKind = run(['map', '--from', 'exchange:contact', '--to', 'salesforce:contact', file]);
   assert.equal(await badKind.exit, 2);
   assert.match(badKind.stderr(), /--from must be one of salesforce:contact, graph:contact, salesforce:event, graph:event/);
