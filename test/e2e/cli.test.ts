@@ -34,7 +34,7 @@ function run(args: string[], cwd = REPO_ROOT, stdin?: string): Run {
 test('help lists every command; bad usage exits 2 with a one-line reason', async () => {
   const help = run(['help']);
   assert.equal(await help.exit, 0);
-  for (const cmd of ['start', 'status', 'sandbox', 'demo']) assert.match(help.stdout(), new RegExp(`syncline ${cmd}`));
+  for (const cmd of ['start', 'status', 'sandbox', 'demo', 'store-key']) assert.match(help.stdout(), new RegExp(`syncline ${cmd}`));
   const unknown = run(['frobnicate']);
   assert.equal(await unknown.exit, 2);
   assert.match(unknown.stderr(), /unknown command "frobnicate"/);
@@ -44,6 +44,9 @@ test('help lists every command; bad usage exits 2 with a one-line reason', async
   const badNumber = run(['demo', '--users', 'many']);
   assert.equal(await badNumber.exit, 2);
   assert.match(badNumber.stderr(), /--users must be a whole number/);
+  const noNewKey = run(['store-key']);
+  assert.equal(await noNewKey.exit, 2);
+  assert.match(noNewKey.stderr(), /store-key needs exactly one of --new-key-file PATH or --new-key-env VAR/);
 });
 
 test('map: one item from stdin or a file, the mapped record on stdout, warnings on stderr', async () => {

@@ -6,10 +6,11 @@ import { runSandbox } from './sandbox-command.ts';
 import { runDemo } from './demo-command.ts';
 import { runMap } from './map-command.ts';
 import { runReset } from './reset-command.ts';
+import { runStoreKey } from './store-key-command.ts';
 import { ConfigError } from '../config/load.ts';
 import { UsageError } from './usage-error.ts';
 
-const HELP = `syncline — sync contacts between Salesforce and Microsoft 365
+const HELP = `syncline — sync contacts and events between Salesforce and Microsoft 365
 
 Usage:
   syncline start --config FILE            run the companion until SIGINT/SIGTERM
@@ -17,6 +18,9 @@ Usage:
   syncline reset [--config FILE] --user ID_OR_EMAIL
                                           forget one user's links and cursors; the next pass re-pairs
                                           without duplicates (resumes a user the safety valve stopped)
+  syncline store-key [--config FILE] (--new-key-file PATH | --new-key-env VAR)
+                                          seal the store's hash key under a new storeKey (the config's
+                                          storeKey opens it); then set the new one in the config
   syncline sandbox [--manifest FILE] [--dir DIR] [--users N] [--contacts M] [--faults FILE]
                                           run the local Salesforce + Microsoft 365 emulators
   syncline demo [--once] [--users N] [--contacts M] [--dir DIR]
@@ -52,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
       to: { type: 'string' },
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'new-key-file': { type: 'string' },
+      'new-key-env': { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
@@ -71,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       return runStatus(values.config ?? 'syncline.json', values.json ?? false);
     case 'reset':
       return runReset(values.config ?? 'syncline.json', values.user);
+    case 'store-key':
+      return runStoreKey(values.config ?? 'syncline.json', { newKeyFile: values['new-key-file'], newKeyEnv: values['new-key-env'] });
     case 'sandbox':
       return runSandbox({ manifest: values.manifest, dir: values.dir, users: int('users', values.users), contacts: int('contacts', values.contacts), faults: values.faults });
     case 'map':
