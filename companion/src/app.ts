@@ -24,6 +24,8 @@ import { reconcileAll, routeRecordChange, type RecordKind } from './engine/recor
 import { contactKind, eventKind } from './engine/change-kinds.ts';
 import { cursorNames } from './engine/cursors.ts';
 import { StatusPublisher } from './engine/status-publisher.ts';
+import { holdChangeSubscriptions } from './engine/change-subscriptions.ts';
+import { advisoryLeader, soleLeader } from './store/leader-lock.ts';
 import type { SyncUser, Subscription } from './ports/salesforce.ts';
 import type { StateStore, JobQueue } from './ports/state.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
@@ -247,10 +249,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
       },
     );
   };
-  const subscriptions: Subscription[] = [
-    await subscribe(contactKind(store, salesforce), (...a) => salesforce.subscribeContactChanges(...a)),
-    await subscribe(eventKind(store, salesforce), (...a) => salesforce.subscribeEventChanges(...a)),
-  ];
+  // With several companions on one PostgreSQL store, only the one holding the lock subscribes.
+  const changeSubscriptions = await holdChangeSubscriptions({
+    lock: config.databaseUrl ? advisoryLeader(config.databaseUrl) : soleLeader(),
+    open: async () => [
+      await subscribe(contactKind(store, salesforce), (...a) => salesforce.subscribeContactChanges(...a)),
+      await subscribe(eventKind(store, salesforce), (...a) => salesforce.subscribeEventChanges(...a)),
+    ],
+    retryMs: config.sync.pollIntervalSeconds * 1000,
+    log,
+  });
 
   const syncNow = async (userId?: string) => {
     for (const id of userId ? [userId] : [...users.keys()]) await enqueue(id);
@@ -277,7 +285,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       clearInterval(pollTimer);
       clearInterval(usersTimer);
       clearTimeout(publishTimer);
-      for (const subscription of subscriptions) await subscription.close();
+      await changeSubscriptions.stop();
       await queue.stop();
       await statusPublisher.flush();
       await salesforce.close();

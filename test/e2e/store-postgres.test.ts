@@ -18,6 +18,7 @@ import { loadMigrations, runMigrations } from '../../companion/src/store/migrate
 import { createStateStore } from '../../companion/src/store/state-store.ts';
 import { stateStoreChecks } from '../../companion/src/store/state-store-contract.ts';
 import { createJobQueue } from '../../companion/src/queue/pgboss-queue.ts';
+import { advisoryLeader } from '../../companion/src/store/leader-lock.ts';
 
 const BASE_URL = process.env.SYNCLINE_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 const START_HINT =
@@ -164,6 +165,45 @@ describe('store on PostgreSQL', { skip }, () => {
         }
       }),
     ));
+
+  it('one companion at a time leads the change subscriptions; the lead passes on when its connection ends', async () => {
+    // A key of this run's own, so parallel runs on the same server never see each other.
+    const key = BigInt(`0x${randomBytes(6).toString('hex')}`);
+    const first = advisoryLeader(BASE_URL, key);
+    const second = advisoryLeader(BASE_URL, key);
+    try {
+      assert.equal(await first.tryLead(), true);
+      assert.equal(await first.tryLead(), true, 'still leading');
+      assert.equal(await second.tryLead(), false);
+      await first.close();
+      assert.equal(await second.tryLead(), true, 'the lead passes on once the leader is gone');
+      // The leader's database session is killed (a crash, a failover): it hears of the loss.
+      let lost = false;
+      second.onLost(() => {
+        lost = true;
+      });
+      const admin = await openDb({ databaseUrl: BASE_URL, poolSize: 1 });
+      try {
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = $1::bigint AND granted`,
+          [key.toString()],
+        );
+      } finally {
+        await admin.close();
+      }
+      for (let i = 0; i < 100 && !lost; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(lost, true, 'a lost session is reported as a lost lead');
+      const third = advisoryLeader(BASE_URL, key);
+      try {
+        assert.equal(await third.tryLead(), true, 'and the lock is free for the next one');
+      } finally {
+        await third.close();
+      }
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 });
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

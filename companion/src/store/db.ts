@@ -336,7 +336,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Db> 
  * containers and service managers often leave unset. Filling it in keeps `postgres://host/db`
  * meaning what it means to psql.
  */
-function withDefaultUser(databaseUrl: string): string {
+export function withDefaultUser(databaseUrl: string): string {
   if (process.env.PGUSER || process.env.USER) return databaseUrl;
   let url: URL;
   try {
