@@ -54,8 +54,7 @@
  * per-occurrence step with the plain occurrences of each pattern, and the step must write nothing.
  * Two "anchor" masters without a readable pattern stay out of the sync, series on or off.
  *
- * Two engine bugs the model found with series are not fixed yet: OPEN 1 and OPEN 2 at the end of
- * this file (todo tests). The model allows exactly what they do, unless SYNCLINE_MODEL_STRICT=1.
+ * The two engine bugs the model found with series are regression tests at the end (BUG 12, BUG 13).
  *
  * The engine bugs the model found are reproduced on their own at the end of this file, as
  * regression tests. Injected failures include writes that took effect but whose response was lost
@@ -85,8 +84,6 @@ const RUNS = Number(process.env.SYNCLINE_MODEL_RUNS ?? '') || 800;
 const SEED = process.env.SYNCLINE_MODEL_SEED ? Number(process.env.SYNCLINE_MODEL_SEED) : undefined;
 const PATH = process.env.SYNCLINE_MODEL_PATH;
 const VERBOSE = process.env.SYNCLINE_MODEL_VERBOSE === '1';
-/** Drops the allowances for the open engine bugs (OPEN 1 and OPEN 2 below), to replay what the model found. */
-const STRICT = process.env.SYNCLINE_MODEL_STRICT === '1';
 
 const USER_ID = '005000000000001AAA';
 const CATEGORY = 'Salesforce';
@@ -351,12 +348,6 @@ class World {
   readonly flipTainted = new Set<string>();
   /** A Salesforce create may have applied without the engine hearing so, and its result is not adopted yet. */
   private sfCreateResponseLost = false;
-  /** A Salesforce delete may have applied without the engine hearing so (this round). */
-  private sfDeleteResponseLost = false;
-  /** Lids whose mailbox pattern the rep changed this round. */
-  private readonly patternChangedThisRound = new Set<string>();
-  /** Lids OPEN 2 may have hit (see the test of that name). */
-  private readonly openBug2 = new Set<string>();
   /** Lids with a delete: a survivor may stay unlinked (delete propagation off, one-way). */
   readonly deleteTainted = new Set<string>();
   /** Mailbox ids of meetings someone else organizes (a copy the engine makes in the mailbox is the rep's own). */
@@ -365,8 +356,6 @@ class World {
   readonly repTouched = new Set<string>();
   /** Lids of series whose Salesforce copy the rep created or edited: a replacement of that copy carries the edits. */
   readonly sfSeriesTouched = new Set<string>();
-  /** Lids of series whose pattern the rep changed in the mailbox (their Salesforce copy may have been replaced). */
-  readonly patternChanged = new Set<string>();
   // round
   private syncs = 0;
   private readonly firstTouch = new Map<string, number>();
@@ -494,8 +483,6 @@ class World {
         const pattern = this.fieldsOf('mailbox', id).recurrence!;
         const n = cmd.count === pattern.count ? cmd.count + 1 : cmd.count;
         count('pattern changes');
-        this.patternChanged.add(lidOf(this.fieldsOf('mailbox', id)));
-        this.patternChangedThisRound.add(lidOf(this.fieldsOf('mailbox', id)));
         await this.repEdit('mailbox', id, { recurrence: { ...pattern, count: n } });
         return;
       }
@@ -570,7 +557,6 @@ class World {
       case 'fail':
         (cmd.side === 'salesforce' ? this.sf : this.mb).failures.failNext(cmd.method, cmd.count, cmd.mode);
         if (cmd.side === 'salesforce' && cmd.method === 'createEvents' && cmd.mode === 'applied-throw') this.sfCreateResponseLost = true;
-        if (cmd.side === 'salesforce' && cmd.method === 'deleteEvents' && cmd.mode === 'applied-throw') this.sfDeleteResponseLost = true;
         this.log.push(`fail ${cmd.side}.${cmd.method} ×${cmd.count} ${cmd.mode}`);
         return;
       case 'sync': {
@@ -659,8 +645,6 @@ class World {
     this.repEdited.clear();
     this.syncs = 0;
     this.sfCreateResponseLost = false;
-    this.sfDeleteResponseLost = false;
-    this.patternChangedThisRound.clear();
     this.log.push('── settled ──');
   }
 
@@ -673,15 +657,6 @@ class World {
     const lids = new Set<string>([...after.salesforce.values(), ...after.mailbox.values(), ...before.salesforce.values(), ...before.mailbox.values()].map((e) => e.lid));
     const linkedSf = new Map(links.map((l) => [l.sfId, l.mbId]));
     const linkedMb = new Map(links.map((l) => [l.mbId, l.sfId]));
-    // OPEN 2 (an engine bug, see the test of that name below): when the delete that starts a replacement applies but
-    // its answer is lost, the engine later takes the old series' absence for the rep's delete; with delete propagation
-    // off the mailbox series is then left out of the sync for good (parked), without a Salesforce copy.
-    if (!STRICT && this.sfDeleteResponseLost && !this.cfg.propagateDeletes) {
-      for (const lid of this.patternChangedThisRound) {
-        this.openBug2.add(lid);
-        this.deleteTainted.add(lid); // its mailbox series may stay unlinked
-      }
-    }
 
     // Series without a readable pattern are out of scope, series on or off: the anchors are never copied and never touched.
     for (const side of ['salesforce', 'mailbox'] as const) {
@@ -778,16 +753,8 @@ class World {
     // A pass in the round may have seen it leave the scope and unlinked it; what follows is not this pair's business.
     if (!exact && this.flippedThisRound.has(lid)) return;
     count(`pairs checked (${exact ? 'exact' : 'loose'})`);
-    // OPEN 1 (an engine bug, see the test of that name below): once a one-way series was replaced in Salesforce for
-    // a new pattern, the engine takes the rep's own edits on that Salesforce copy for agreed values, so a later read
-    // of the mailbox series overwrites them with the mailbox's, and a scope exit deletes the copy as unedited.
-    const openBug1 = !STRICT && d === 'mailbox_to_salesforce' && this.patternChanged.has(lid);
 
     if (sB && mB && sB.inScope && mB.inScope) {
-      if (!sA && mA && this.openBug2.has(lid)) {
-        count('OPEN 2 allowed');
-        return;
-      }
       assert.ok(sA && mA, `${what}: an event present on both sides was deleted by the sync`);
       if (sB.kind === 'seriesMaster') count(`series pairs checked (${exact ? 'exact' : 'loose'})`);
       if (replacement) {
@@ -820,11 +787,7 @@ class World {
           options = [[winner, winner]];
           count(`exact conflicts (${policy}, ${winner === m ? 'mailbox' : 'salesforce'} won)`);
         }
-        // The receiver's own value may be lost to the sender's (only ever that).
-        const allowance = openBug1 && options.some(([x, y]) => x !== y) && !options.some(([x, y]) => x === m && y === m);
-        if (allowance) options.push([m, m]);
         const got: [string | undefined, string | undefined] = [sA.values[f], mA.values[f]];
-        if (allowance && got[0] === m && got[1] === m) count('OPEN 1 allowed');
         assert.ok(
           options.some(([x, y]) => x === got[0] && y === got[1]),
           `${what}: field ${f}: agreed ${a}, Salesforce had ${s}, mailbox had ${m}; expected (sf, mb) one of ${JSON.stringify(options)}, got ${JSON.stringify(got)}`,
@@ -853,10 +816,6 @@ class World {
       return;
     }
     if (changed && (leftScope || recreateFlows)) {
-      if (openBug1 && leftScope && goneSide === 'mailbox' && !survivorA) {
-        count('OPEN 1 allowed');
-        return;
-      }
       assert.ok(survivorA, `${what}: the ${other(goneSide)} copy was edited since the last sync, yet it was deleted`);
       if (!leftScope) {
         const recreated = this.byLid(after, goneSide, lid).filter((e) => e.id !== (goneSide === 'salesforce' ? pair.sfId : pair.mbId));
@@ -1301,13 +1260,11 @@ describe('engine bugs the model found (regressions)', () => {
     },
   );
 
-  // OPEN 1: an engine bug the model found that is not fixed yet (the model allows it unless SYNCLINE_MODEL_STRICT=1).
-  // core/pair-plan.ts replaceIfCreateOnly agrees the whole replacement (model.hash(data)), including the values the
-  // rep gave the receiving Salesforce copy in a one-way sync; those then read as the agreement, and the sender's
-  // unchanged values as its edits.
+  // BUG 12 (found by the model): core/pair-plan.ts replaceIfCreateOnly agreed the whole replacement
+  // (model.hash(data)), including the values the rep gave the receiving Salesforce copy in a one-way
+  // sync; those then read as the agreement, and the sender's unchanged values as its edits.
   it(
-    'OPEN 1: one-way, a Salesforce series replaced for a new pattern keeps the rep\'s own edit there when the mailbox series changes again',
-    { todo: 'engine bug, not fixed yet' },
+    'BUG 12: one-way, a Salesforce series replaced for a new pattern keeps the rep\'s own edit there when the mailbox series changes again',
     async () => {
       const r = rig({ ...twoWay, direction: 'mailbox_to_salesforce', series: true });
       const pattern = weeklyFrom(Date.parse(meeting('Weekly').start!), 4);
@@ -1326,13 +1283,12 @@ describe('engine bugs the model found (regressions)', () => {
     },
   );
 
-  // OPEN 2: another engine bug the model found that is not fixed yet (allowed by the model unless SYNCLINE_MODEL_STRICT=1).
-  // engine/pair-writes.ts settle: a replacement whose delete fails retryably blocks its create, and a failed create
-  // skips the link's upsert, so the unsettled delete it just noted is never stored; the next pass then finds the old
-  // series gone and takes that for the rep's delete (planOneGone) instead of its own (afterOwnDelete).
+  // BUG 13 (found by the model): engine/pair-writes.ts settle: a replacement whose delete failed retryably
+  // blocked its create, and a failed create skipped the link's upsert, so the unsettled delete it had just
+  // noted was never stored; the next pass found the old series gone and took that for the rep's delete
+  // (planOneGone) instead of its own (afterOwnDelete).
   it(
-    'OPEN 2: a replacement whose delete applied but whose answer was lost still gets its new Salesforce series (delete propagation off)',
-    { todo: 'engine bug, not fixed yet' },
+    'BUG 13: a replacement whose delete applied but whose answer was lost still gets its new Salesforce series (delete propagation off)',
     async () => {
       const r = rig({ ...twoWay, series: true }); // delete propagation off
       const pattern = weeklyFrom(Date.parse(meeting('Weekly').start!), 4);

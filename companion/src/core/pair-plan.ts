@@ -345,7 +345,13 @@ class PlanContext<F> {
     const only = this.model.salesforceCreateOnly ?? [];
     if (op?.op !== 'update' || !sfItem || !pair.sfId || !only.some((f) => f in op.set)) return pair;
     const data = { ...sfItem.data, ...op.set } as F;
-    return { ...pair, toSalesforce: { op: 'create', data, agreed: this.model.hash(data) }, replaces: pair.sfId, reason: 'replaced' };
+    // The new record carries the old one's values where nothing was sent, but only what was sent
+    // becomes agreed: a value the rep gave the receiving copy stays their edit (left alone until
+    // the sender changes that field), as it was before the replacement.
+    const hashes = this.model.hash(data);
+    const agreed: Record<string, string> = {};
+    for (const [f, h] of Object.entries(hashes)) agreed[f] = f in op.set ? h : (pair.agreed[f] ?? pair.base?.hashes[f] ?? h);
+    return { ...pair, toSalesforce: { op: 'create', data, agreed }, replaces: pair.sfId, reason: 'replaced' };
   }
 
   /**

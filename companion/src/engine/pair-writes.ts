@@ -191,6 +191,12 @@ export function settle<F>(
     };
     // A replaced item is gone once its delete succeeded, whether or not the replacement was created.
     if (pair.replaces && !deleteFailed) out.removals.push({ userId, sfId: pair.replaces });
+    if (pair.replaces && deleteFailed) {
+      // Its replacement waits for the delete. The link stays as it was, with the delete noted as
+      // unsettled, so a delete that did land is known next pass as ours, not taken for the rep's.
+      if (pair.base) out.upserts.push({ ...pair.base, ...states });
+      continue;
+    }
     if (pair.unlink) {
       const old = pair.base;
       if (deleteFailed) {
