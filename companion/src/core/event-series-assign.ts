@@ -114,7 +114,7 @@ export interface SalesforceOccurrenceRow {
  * pinned rows, the moved rows take the empty slots between those rows' slots, in order of start,
  * when there are exactly as many of each. With fewer rows than empty slots it is unknown which
  * slots were deleted, with more, a row was moved past another one: such rows are not placed.
- * With `agreed`, a row starting where both sides last agreed an empty slot's occurrence starts
+ * With `agreed`, a row starting exactly where an empty slot's occurrence was last known to start
  * takes that slot first (see placeByAgreedStart).
  */
 export function assignSalesforceSlots(master: SeriesMaster, rows: SalesforceOccurrenceRow[], window: TimeWindow, agreed?: AgreedStarts): SlotAssignment {

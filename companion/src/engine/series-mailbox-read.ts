@@ -10,6 +10,10 @@ import type { EventWindow, MailboxEventsPort, MailboxSeriesInstance } from '../p
 import type { SeriesStepInput } from './event-series-sync.ts';
 
 const DAY_MS = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** One period of the pattern in days, at most (a month as 31, a year as 366). */
+const periodDays = (r: Recurrence): number => ({ daily: 1, weekly: 7, monthly: 31, yearly: 366 })[r.freq] * Math.max(1, r.interval);
 
 /**
  * Graph lists the instances whose time overlaps the window asked for, so an occurrence moved out
@@ -18,9 +22,7 @@ const DAY_MS = 86_400_000;
  * occurrence's neighbours are cancelled; readMailboxSlots looks further when that matters.
  */
 export function instancesWindow(window: EventWindow, recurrence: Recurrence): EventWindow {
-  const periodDays = { daily: 1, weekly: 7, monthly: 31, yearly: 366 }[recurrence.freq] * Math.max(1, recurrence.interval);
-  const margin = Math.max(7, Math.min(periodDays, 731)) * DAY_MS;
-  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const margin = Math.max(7, Math.min(periodDays(recurrence), 731)) * DAY_MS;
   return { start: iso(Date.parse(window.start) - margin), end: iso(Date.parse(window.end) + margin) };
 }
 
@@ -30,9 +32,7 @@ export function instancesWindow(window: EventWindow, recurrence: Recurrence): Ev
  * cancelled, moved further than that, reads as cancelled; the README states the limit.
  */
 export function beyondListing(listing: EventWindow, recurrence: Recurrence, side: 'before' | 'after'): EventWindow {
-  const periodDays = { daily: 1, weekly: 7, monthly: 31, yearly: 366 }[recurrence.freq] * Math.max(1, recurrence.interval);
-  const reach = Math.max(366, Math.min(4 * periodDays, 4 * 366)) * DAY_MS;
-  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const reach = Math.max(366, Math.min(4 * periodDays(recurrence), 4 * 366)) * DAY_MS;
   return side === 'before'
     ? { start: iso(Date.parse(listing.start) - reach), end: listing.start }
     : { start: listing.end, end: iso(Date.parse(listing.end) + reach) };
