@@ -5,26 +5,19 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Sandbox } from '../../sandbox/index.ts';
-import type { App } from '../../companion/src/app.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually } from '../support/clients.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
-import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-let sandbox: Sandbox;
-let app: App;
-let sf: jsforce.Connection;
-let graph: GraphTestClient;
 const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
 
-const rep = () => sandbox.seeded.users[0]!;
-const colleague = () => sandbox.seeded.users[1]!;
-const sfEvent = (subject: string) => sandbox.org.records('Event').find((e) => e.OwnerId === rep().id && e.IsChild !== true && e.Subject === subject);
-const relationsOf = (eventId: unknown) => sandbox.org.records('EventRelation').filter((r) => r.EventId === eventId);
+const rep = () => h.sandbox.seeded.users[0]!;
+const colleague = () => h.sandbox.seeded.users[1]!;
+const sfEvent = (subject: string) => h.sandbox.org.records('Event').find((e) => e.OwnerId === rep().id && e.IsChild !== true && e.Subject === subject);
+const relationsOf = (eventId: unknown) => h.sandbox.org.records('EventRelation').filter((r) => r.EventId === eventId);
 const slot = (days: number, hour: number) => {
   const day = Math.floor(Date.now() / DAY) * DAY + days * DAY;
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '');
@@ -33,23 +26,22 @@ const slot = (days: number, hour: number) => {
 const attendee = (address: string, type: 'required' | 'optional' = 'required') => ({ emailAddress: { address }, type });
 
 const converge = (since = 0) => h.converge(since);
-const configure = (fields: Rec) => h.configure(sandbox.seeded.configurationId, fields);
+const configure = (fields: Rec) => h.configure(h.sandbox.seeded.configurationId, fields);
 
 async function contact(lastName: string, email: string): Promise<string> {
-  const r = (await sf.sobject('Contact').create({ LastName: lastName, Email: email, OwnerId: rep().id })) as { id: string; success: boolean };
+  const r = (await h.sf.sobject('Contact').create({ LastName: lastName, Email: email, OwnerId: rep().id })) as { id: string; success: boolean };
   assert.ok(r.success);
   return r.id;
 }
 
 async function mbCreate(body: Rec): Promise<string> {
-  const r = await graph.request('POST', `/users/${encodeURIComponent(rep().email)}/events`, body);
+  const r = await h.graph.request('POST', `/users/${encodeURIComponent(rep().email)}/events`, body);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body.id as string;
 }
 
 before(async () => {
   h = await startSyncHarness({ name: 'attendees-e2e', users: 2, contactsPerUser: 0 });
-  ({ sandbox, app, sf, graph } = h);
   await configure({ [cfgField.eventsAutoRelate]: true });
 });
 
@@ -75,8 +67,8 @@ test('auto-relate on: the matching contact becomes the related person, a colleag
   assert.equal(rows.length, 2, 'nothing for the address Salesforce does not know');
   await converge();
   // WhoId is written after the relations, so it is read once the pass is over.
-  assert.equal(sandbox.org.records('Event').find((e) => e.Id === ev.Id)?.WhoId, ann);
-  const problems = await app.store.itemErrors(rep().id, 'event');
+  assert.equal(h.sandbox.org.records('Event').find((e) => e.Id === ev.Id)?.WhoId, ann);
+  const problems = await h.app.store.itemErrors(rep().id, 'event');
   assert.deepEqual(problems.filter((p) => p.itemId === ev.Id), [], 'no problem reported for a clean match');
 });
 
@@ -85,7 +77,7 @@ test('an address two contacts share is reported as unresolved, by position, and 
   await contact('Twain', 'shared@customer.example');
   await mbCreate({ subject: 'Which one', ...slot(2, 11), attendees: [attendee('nobody@elsewhere.example'), attendee('shared@customer.example')] });
   const ev = await eventually('the event in Salesforce', () => sfEvent('Which one'));
-  const row = await eventually('an unresolved item', async () => (await app.store.itemErrors(rep().id, 'event')).find((p) => p.itemId === ev.Id && p.code === 'unresolved'));
+  const row = await eventually('an unresolved item', async () => (await h.app.store.itemErrors(rep().id, 'event')).find((p) => p.itemId === ev.Id && p.code === 'unresolved'));
   assert.match(row.message, /attendee 2 of 2/);
   assert.doesNotMatch(row.message, /shared@/, 'the address is not stored at rest');
   assert.deepEqual(relationsOf(ev.Id).filter((r) => String(r.RelationId).startsWith('003')), []);
@@ -98,9 +90,9 @@ test('an attendee removed in the mailbox loses the relation; a relation the rep 
   const ev = await eventually('the event in Salesforce', () => sfEvent('Kick-off'));
   await eventually('Bo related', () => relationsOf(ev.Id).some((r) => r.RelationId === bo) || undefined);
   // The rep relates another contact by hand in Salesforce.
-  const added = (await sf.sobject('EventRelation').create({ EventId: ev.Id, RelationId: cy, IsParent: true, IsInvitee: false })) as { success: boolean };
+  const added = (await h.sf.sobject('EventRelation').create({ EventId: ev.Id, RelationId: cy, IsParent: true, IsInvitee: false })) as { success: boolean };
   assert.ok(added.success);
-  const r = await graph.request('PATCH', `/users/${encodeURIComponent(rep().email)}/events/${encodeURIComponent(id)}`, { attendees: [] });
+  const r = await h.graph.request('PATCH', `/users/${encodeURIComponent(rep().email)}/events/${encodeURIComponent(id)}`, { attendees: [] });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   await eventually('Bo no longer related', () => !relationsOf(ev.Id).some((x) => x.RelationId === bo) || undefined);
   await converge();
@@ -119,10 +111,10 @@ test('auto-relate off: contacts are not related, colleagues are still invited', 
 });
 
 test('Salesforce invitees are not written to the mailbox: the mailbox sends invitations, Salesforce does not', async () => {
-  const created = (await sf.sobject('Event').create({ OwnerId: rep().id, Subject: 'Planned in Salesforce', StartDateTime: new Date(Math.floor(Date.now() / DAY) * DAY + 4 * DAY + 9 * 3_600_000).toISOString(), DurationInMinutes: 60 })) as { id: string };
-  const invited = (await sf.sobject('EventRelation').create({ EventId: created.id, RelationId: colleague().id, IsInvitee: true })) as { success: boolean };
+  const created = (await h.sf.sobject('Event').create({ OwnerId: rep().id, Subject: 'Planned in Salesforce', StartDateTime: new Date(Math.floor(Date.now() / DAY) * DAY + 4 * DAY + 9 * 3_600_000).toISOString(), DurationInMinutes: 60 })) as { id: string };
+  const invited = (await h.sf.sobject('EventRelation').create({ EventId: created.id, RelationId: colleague().id, IsInvitee: true })) as { success: boolean };
   assert.ok(invited.success);
-  const copy = await eventually('the mailbox copy', () => sandbox.graph.events(rep().email).find((e) => e.subject === 'Planned in Salesforce'));
+  const copy = await eventually('the mailbox copy', () => h.sandbox.graph.events(rep().email).find((e) => e.subject === 'Planned in Salesforce'));
   await converge();
   assert.deepEqual(copy.attendees ?? [], []);
 });

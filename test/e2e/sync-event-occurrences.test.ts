@@ -6,24 +6,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Sandbox } from '../../sandbox/index.ts';
-import type { App } from '../../companion/src/app.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually } from '../support/clients.ts';
+import { mailboxEventCalls } from '../support/mailbox-event-calls.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
-import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-let sandbox: Sandbox;
-let app: App;
-let sf: jsforce.Connection;
-let graph: GraphTestClient;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const cfgField = SF.configuration.fields;
 
-const rep = () => sandbox.seeded.users[0]!;
+const rep = () => h.sandbox.seeded.users[0]!;
 const mailboxPath = () => `/users/${encodeURIComponent(rep().email)}`;
 const dayMs = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -32,35 +26,28 @@ const graphMs = (t: unknown) => Date.parse(`${String((t as Rec).dateTime)}Z`);
 const converge = () => h.converge();
 
 async function mbMasters(subject: string): Promise<Rec[]> {
-  const r = await graph.request('GET', `${mailboxPath()}/events?$top=100`);
+  const r = await h.graph.request('GET', `${mailboxPath()}/events?$top=100`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return (r.body.value as Rec[]).filter((e) => e.subject === subject || (e.subject as string | undefined)?.startsWith(`${subject} `));
 }
 async function mbInstances(masterId: string): Promise<Rec[]> {
   const q = new URLSearchParams({ startDateTime: instant(dayMs(-1)), endDateTime: instant(dayMs(40)) });
-  const r = await graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
+  const r = await h.graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.value as Rec[];
 }
-async function mbPatch(id: string, body: Rec): Promise<void> {
-  const r = await graph.request('PATCH', `${mailboxPath()}/events/${encodeURIComponent(id)}`, body);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-async function mbDelete(id: string): Promise<void> {
-  const r = await graph.request('DELETE', `${mailboxPath()}/events/${encodeURIComponent(id)}`);
-  assert.equal(r.status, 204, JSON.stringify(r.body));
-}
+const { patch: mbPatch, remove: mbDelete } = mailboxEventCalls(() => h.graph, () => rep().email);
 
 /** The occurrence rows (not the series record) of the rep's series with this key, by start. */
 async function sfOccurrences(seriesKey: string): Promise<Rec[]> {
   const soql =
     'SELECT Id, Subject, Location, Description, StartDateTime, EndDateTime, IsRecurrence2Exception FROM Event ' +
     `WHERE ActivityRecurrence2Id = '${seriesKey}' AND GroupEventType != '3' AND IsChild = false ORDER BY StartDateTime`;
-  return (await sf.query<Rec>(soql)).records;
+  return (await h.sf.query<Rec>(soql)).records;
 }
 async function sfSeries(subject: string): Promise<Rec | undefined> {
   const soql = `SELECT Id, ActivityRecurrence2Id, Recurrence2PatternText FROM Event WHERE OwnerId = '${rep().id}' AND GroupEventType = '3' AND Subject = '${subject}'`;
-  return (await sf.query<Rec>(soql)).records[0];
+  return (await h.sf.query<Rec>(soql)).records[0];
 }
 
 /**
@@ -69,7 +56,7 @@ async function sfSeries(subject: string): Promise<Rec | undefined> {
  */
 async function linkedSeries(subject: string, firstDay: number, days: number, zone = 'GMT Standard Time', hour = '09'): Promise<{ masterId: string; key: string; seriesId: string }> {
   const date = isoDate(dayMs(firstDay));
-  const r = await graph.request('POST', `${mailboxPath()}/events`, {
+  const r = await h.graph.request('POST', `${mailboxPath()}/events`, {
     subject,
     start: { dateTime: `${date}T${hour}:00:00`, timeZone: zone },
     end: { dateTime: `${date}T${hour}:30:00`, timeZone: zone },
@@ -87,7 +74,6 @@ async function linkedSeries(subject: string, firstDay: number, days: number, zon
 
 before(async () => {
   h = await startSyncHarness({ name: 'occurrences-e2e', users: 1, contactsPerUser: 1 });
-  ({ sandbox, app, sf, graph } = h);
 });
 
 after(async () => {
@@ -126,7 +112,7 @@ test('an occurrence cancelled in the mailbox is deleted in Salesforce; one delet
   assert.ok(!rows.some((o) => Date.parse(String(o.StartDateTime)) === graphMs(second!.start)), 'the cancelled slot is the one gone');
   // Salesforce → mailbox: the rep deletes the last occurrence (a plain delete removes only it).
   const last = rows[rows.length - 1]!;
-  await sf.sobject('Event').destroy(String(last.Id));
+  await h.sf.sobject('Event').destroy(String(last.Id));
   await eventually('the mailbox occurrence cancelled', async () => (await mbInstances(masterId)).length === 2);
   await converge();
   const left = (await mbInstances(masterId)).map((i) => graphMs(i.start));
@@ -138,7 +124,7 @@ test('an occurrence cancelled in the mailbox is deleted in Salesforce; one delet
 test('an occurrence edited in Salesforce becomes an exception in the mailbox; edits to different fields on both sides both survive', async () => {
   const { masterId, key } = await linkedSeries('Standup west', 4, 3);
   const rows = await sfOccurrences(key);
-  await sf.sobject('Event').update({ Id: String(rows[1]!.Id), Location: 'Room 4' });
+  await h.sf.sobject('Event').update({ Id: String(rows[1]!.Id), Location: 'Room 4' });
   const exception = await eventually('the mailbox exception', async () =>
     (await mbInstances(masterId)).find((i) => (i.location as Rec | undefined)?.displayName === 'Room 4'),
   );
@@ -146,21 +132,21 @@ test('an occurrence edited in Salesforce becomes an exception in the mailbox; ed
   assert.equal(graphMs(exception.start), Date.parse(String(rows[1]!.StartDateTime)));
   await converge();
   // Both sides edit the same occurrence, different fields, between two passes.
-  app = await h.restart(async () => {
+  await h.restart(async () => {
     await mbPatch(String(exception.id), { subject: 'Standup west (demo day)' });
-    await sf.sobject('Event').update({ Id: String(rows[1]!.Id), Description: 'Bring the demo laptop' });
+    await h.sf.sobject('Event').update({ Id: String(rows[1]!.Id), Description: 'Bring the demo laptop' });
   });
   await eventually('both edits on both sides', async () => {
     const row = (await sfOccurrences(key)).find((o) => o.Id === rows[1]!.Id);
     const inst = (await mbInstances(masterId)).find((i) => i.id === exception.id || graphMs(i.start) === graphMs(exception.start));
     return row?.Subject === 'Standup west (demo day)' && row.Location === 'Room 4' && String((inst?.body as Rec | undefined)?.content ?? '').includes('Bring the demo laptop') && inst?.subject === 'Standup west (demo day)';
   });
-  const conflicts = (await app.store.itemErrors(rep().id, 'event')).filter((e) => e.code === 'policy_conflict');
+  const conflicts = (await h.app.store.itemErrors(rep().id, 'event')).filter((e) => e.code === 'policy_conflict');
   assert.deepEqual(conflicts, [], 'different fields are no conflict');
 });
 
 test('with delete propagation off, a cancelled occurrence stays on the other side', async () => {
-  await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: false });
+  await h.configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: false });
   try {
     const { masterId, key } = await linkedSeries('Quiet hour', 5, 3);
     const [first] = await mbInstances(masterId);
@@ -170,12 +156,12 @@ test('with delete propagation off, a cancelled occurrence stays on the other sid
     assert.equal((await sfOccurrences(key)).length, 3, 'Salesforce keeps all three');
     assert.equal((await mbInstances(masterId)).length, 2);
   } finally {
-    await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: true });
+    await h.configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: true });
   }
 });
 
 test('an occurrence moved far out of the window, past a cancelled neighbour, is moved in Salesforce, not deleted', async () => {
-  await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 20 });
+  await h.configure(h.sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 20 });
   try {
     const { masterId, key } = await linkedSeries('Board prep', 15, 3);
     const [, second, third] = await mbInstances(masterId);
@@ -193,7 +179,7 @@ test('an occurrence moved far out of the window, past a cancelled neighbour, is 
     await converge();
     assert.equal((await sfOccurrences(key)).length, 2, 'the moved occurrence was never taken for a cancelled one');
   } finally {
-    await h.configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 365 });
+    await h.configure(h.sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 365 });
   }
 });
 
@@ -202,9 +188,9 @@ test('an occurrence moved in Salesforce onto the day of the next one: Outlook re
   const rows = await sfOccurrences(key);
   const before = await mbInstances(masterId);
   const onNextDay = Date.parse(String(rows[1]!.StartDateTime)) - HOUR;
-  await sf.sobject('Event').update({ Id: String(rows[0]!.Id), StartDateTime: instant(onNextDay), EndDateTime: instant(onNextDay + 30 * 60_000) });
+  await h.sf.sobject('Event').update({ Id: String(rows[0]!.Id), StartDateTime: instant(onNextDay), EndDateTime: instant(onNextDay + 30 * 60_000) });
   const row = await eventually('the status row', async () =>
-    (await app.store.itemErrors(rep().id, 'event')).find((e) => e.code === 'ErrorOccurrenceCrossingBoundary'),
+    (await h.app.store.itemErrors(rep().id, 'event')).find((e) => e.code === 'ErrorOccurrenceCrossingBoundary'),
   );
   assert.equal(row.itemId, before[0]!.id, 'named on the mailbox occurrence');
   assert.equal(row.side, 'mailbox');
@@ -216,8 +202,8 @@ test('an occurrence moved in Salesforce onto the day of the next one: Outlook re
 });
 
 test('the store keeps no occurrence times: slots are kept as hashes', async () => {
-  const links = await app.store.eventLinks(rep().id);
-  const rows = await app.store.seriesSlots(rep().id, links.map((l) => l.sfId));
+  const links = await h.app.store.eventLinks(rep().id);
+  const rows = await h.app.store.seriesSlots(rep().id, links.map((l) => l.sfId));
   assert.ok(rows.length > 0, 'the edited series have slot state');
   const text = JSON.stringify(rows);
   assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}/, 'no date in the stored slot state');
@@ -226,7 +212,7 @@ test('the store keeps no occurrence times: slots are kept as hashes', async () =
 
 test('a pattern changed in Salesforce reaches the mailbox master', async () => {
   const { masterId, seriesId } = await linkedSeries('Pattern west', 6, 3);
-  await sf.sobject('Event').update({ Id: seriesId, Recurrence2PatternText: 'RRULE:FREQ=DAILY;INTERVAL=1;COUNT=5' });
+  await h.sf.sobject('Event').update({ Id: seriesId, Recurrence2PatternText: 'RRULE:FREQ=DAILY;INTERVAL=1;COUNT=5' });
   await eventually('the mailbox master with five occurrences', async () => {
     const master = (await mbMasters('Pattern west'))[0];
     const range = (master?.recurrence as { range?: Rec } | undefined)?.range;
@@ -251,7 +237,7 @@ test('a series scheduled in another zone than the rep’s: Salesforce repeats it
   );
   await mbPatch(String(instances[0]!.id), { subject: 'Zoned review (moved room)' });
   const rows = await sfOccurrences(key);
-  await sf.sobject('Event').update({ Id: String(rows[2]!.Id), Location: 'Room 9' });
+  await h.sf.sobject('Event').update({ Id: String(rows[2]!.Id), Location: 'Room 9' });
   await eventually('both edits on the other side', async () => {
     const sfNow = await sfOccurrences(key);
     const mbNow = await mbInstances(masterId);
@@ -261,5 +247,5 @@ test('a series scheduled in another zone than the rep’s: Salesforce repeats it
   assert.deepEqual((await sfOccurrences(key)).map((o) => o.Subject), ['Zoned review (moved room)', 'Zoned review', 'Zoned review']);
   assert.deepEqual((await mbInstances(masterId)).map((i) => i.type), ['exception', 'occurrence', 'exception']);
   const ours = new Set([seriesId, masterId, ...rows.map((r) => String(r.Id)), ...instances.map((i) => String(i.id))]);
-  assert.deepEqual((await app.store.itemErrors(rep().id, 'event')).filter((e) => ours.has(e.itemId)), [], 'nothing reported on this series');
+  assert.deepEqual((await h.app.store.itemErrors(rep().id, 'event')).filter((e) => ours.has(e.itemId)), [], 'nothing reported on this series');
 });

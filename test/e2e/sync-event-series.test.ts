@@ -6,20 +6,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Sandbox } from '../../sandbox/index.ts';
-import type { App } from '../../companion/src/app.ts';
 import type { EventSyncOutcome } from '../../companion/src/engine/event-sync.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually } from '../support/clients.ts';
+import { mailboxEventCalls } from '../support/mailbox-event-calls.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
-import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-let sandbox: Sandbox;
-let app: App;
-let sf: jsforce.Connection;
-let graph: GraphTestClient;
 const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
 const RRULE_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
@@ -27,7 +21,7 @@ const GRAPH_DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'fri
 /** Every events pass of the rep, newest last, so a test can look at what a pass left out. */
 const passes: EventSyncOutcome[] = [];
 
-const rep = () => sandbox.seeded.users[0]!;
+const rep = () => h.sandbox.seeded.users[0]!;
 const mailboxPath = () => `/users/${encodeURIComponent(rep().email)}`;
 /** The UTC day `days` from today, as midnight in ms. */
 const dayMs = (days: number) => Math.floor(Date.now() / DAY) * DAY + days * DAY;
@@ -35,40 +29,33 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const instant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 const converge = (since = 0) => h.converge(since);
-const configure = (fields: Rec) => h.configure(sandbox.seeded.configurationId, fields);
+const configure = (fields: Rec) => h.configure(h.sandbox.seeded.configurationId, fields);
 
 /** Stored mailbox events (singles, masters, exceptions) as GET /events lists them. */
 async function mbEvents(): Promise<Rec[]> {
   const out: Rec[] = [];
   let next: string | undefined = `${mailboxPath()}/events?$top=100`;
   while (next) {
-    const r = await graph.request('GET', next);
+    const r = await h.graph.request('GET', next);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     out.push(...(r.body.value as Rec[]));
     const link = r.body['@odata.nextLink'] as string | undefined;
-    next = link ? link.slice(sandbox.manifest.microsoft.graphUrl.length) : undefined;
+    next = link ? link.slice(h.sandbox.manifest.microsoft.graphUrl.length) : undefined;
   }
   return out;
 }
 const mbBySubject = async (subject: string) => (await mbEvents()).filter((e) => e.subject === subject);
 
 async function mbCreate(body: Rec): Promise<string> {
-  const r = await graph.request('POST', `${mailboxPath()}/events`, body);
+  const r = await h.graph.request('POST', `${mailboxPath()}/events`, body);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body.id as string;
 }
-async function mbPatch(id: string, body: Rec): Promise<void> {
-  const r = await graph.request('PATCH', `${mailboxPath()}/events/${encodeURIComponent(id)}`, body);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-async function mbDelete(id: string): Promise<void> {
-  const r = await graph.request('DELETE', `${mailboxPath()}/events/${encodeURIComponent(id)}`);
-  assert.equal(r.status, 204, JSON.stringify(r.body));
-}
+const { patch: mbPatch, remove: mbDelete } = mailboxEventCalls(() => h.graph, () => rep().email);
 /** The instances Exchange expands a master into between two instants. */
 async function mbInstances(masterId: string, fromMs: number, toMs: number): Promise<Rec[]> {
   const q = new URLSearchParams({ startDateTime: instant(fromMs), endDateTime: instant(toMs) });
-  const r = await graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
+  const r = await h.graph.request('GET', `${mailboxPath()}/events/${encodeURIComponent(masterId)}/instances?${q.toString()}`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.value as Rec[];
 }
@@ -78,13 +65,13 @@ async function sfBySubject(subject: string): Promise<{ series: Rec[]; others: Re
   const soql =
     'SELECT Id, Subject, GroupEventType, IsRecurrence2, Recurrence2PatternText, ActivityRecurrence2Id, StartDateTime FROM Event ' +
     `WHERE OwnerId = '${rep().id}' AND IsChild = false AND Subject = '${subject.replaceAll("'", "\\'")}' ORDER BY StartDateTime`;
-  const rows = (await sf.query<Rec>(soql)).records;
+  const rows = (await h.sf.query<Rec>(soql)).records;
   return { series: rows.filter((r) => r.GroupEventType === '3'), others: rows.filter((r) => r.GroupEventType !== '3') };
 }
 
 /** A Salesforce series as a rep makes it in Lightning: one Event insert with the pattern. */
 async function sfCreateSeries(subject: string, startMs: number, minutes: number, pattern: string): Promise<string> {
-  const r = (await sf.sobject('Event').create({
+  const r = (await h.sf.sobject('Event').create({
     OwnerId: rep().id,
     Subject: subject,
     StartDateTime: instant(startMs),
@@ -118,7 +105,6 @@ before(async () => {
     // One rep only: every events pass is theirs.
     onApp: (app) => app.events.on('eventsPass', (o: EventSyncOutcome) => passes.push(o)),
   });
-  ({ sandbox, app, sf, graph } = h);
 });
 
 after(async () => {
@@ -126,7 +112,7 @@ after(async () => {
 });
 
 test('the seeded configuration syncs series', async () => {
-  const row = (await sf.sobject(SF.configuration.object).retrieve(sandbox.seeded.configurationId)) as Rec;
+  const row = (await h.sf.sobject(SF.configuration.object).retrieve(h.sandbox.seeded.configurationId)) as Rec;
   assert.equal(row[cfgField.eventsSeries], true);
 });
 
@@ -197,11 +183,11 @@ test('deleting a series on one side deletes it on the other', async () => {
   });
   // Salesforce → mailbox: the rep deletes the whole series, as the REST guide says, from its first occurrence onwards.
   const first = (await sfBySubject('Weekly pipeline')).others[0]!;
-  await sf.request({ method: 'DELETE', url: `/sobjects/Event/${String(first.Id)}/fromThisEventOnwards` });
+  await h.sf.request({ method: 'DELETE', url: `/sobjects/Event/${String(first.Id)}/fromThisEventOnwards` });
   assert.equal((await sfBySubject('Weekly pipeline')).series.length, 0);
   await eventually('the mailbox series gone', async () => (await mbBySubject('Weekly pipeline')).length === 0);
   await converge();
-  assert.equal((await app.store.eventLinks(rep().id)).some((l) => l.mbId === master.id), false);
+  assert.equal((await h.app.store.eventLinks(rep().id)).some((l) => l.mbId === master.id), false);
 });
 
 test('series off: neither side\'s series is copied, and the passes count them as left out', async () => {
@@ -239,15 +225,15 @@ test('a pattern change in the mailbox replaces the Salesforce series (Salesforce
   // The old series is gone (never both side by side), the mailbox master was not touched, and the pair follows the new record.
   assert.equal((await sfBySubject('Off in the mailbox')).series.length, 1);
   assert.equal((await mbBySubject('Off in the mailbox')).length, 1);
-  const links = await app.store.eventLinks(rep().id);
+  const links = await h.app.store.eventLinks(rep().id);
   assert.equal(links.find((l) => l.mbId === master.id)?.sfId, after.Id);
-  const problems = (await app.store.itemErrors(rep().id, 'event')).filter((e) => e.itemId === before.Id || e.itemId === after.Id || e.itemId === master.id);
+  const problems = (await h.app.store.itemErrors(rep().id, 'event')).filter((e) => e.itemId === before.Id || e.itemId === after.Id || e.itemId === master.id);
   assert.deepEqual(problems, []);
   // Other changes still flow.
   const other = (await mbBySubject('Off in Salesforce'))[0]!;
   await mbPatch(String(other.id), { location: { displayName: 'Room 12' } });
   await eventually('the series edit in Salesforce', async () => {
-    const rows = (await sf.query<Rec>(`SELECT Location FROM Event WHERE OwnerId = '${rep().id}' AND GroupEventType = '3' AND Subject = 'Off in Salesforce'`)).records;
+    const rows = (await h.sf.query<Rec>(`SELECT Location FROM Event WHERE OwnerId = '${rep().id}' AND GroupEventType = '3' AND Subject = 'Off in Salesforce'`)).records;
     return rows[0]?.Location === 'Room 12';
   });
 });

@@ -5,28 +5,21 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Sandbox } from '../../sandbox/index.ts';
 import { SELECTED_EVENTS_CATEGORY } from '../../sandbox/seed.ts';
 import { SEED_SERIES_SUBJECT } from '../../sandbox/seed-events.ts';
-import type { App } from '../../companion/src/app.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
-import { eventually, type GraphTestClient } from '../support/clients.ts';
+import { eventually } from '../support/clients.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
-import type jsforce from 'jsforce';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-let sandbox: Sandbox;
-let app: App;
-let sf: jsforce.Connection;
-let graph: GraphTestClient;
 const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
 
-const allRep = () => sandbox.seeded.users[0]!;
-const selectedRep = () => sandbox.seeded.users[1]!;
-const sfEventsOf = (userId: string) => sandbox.org.records('Event').filter((e) => e.OwnerId === userId && e.IsChild !== true);
-const mbEvents = (email: string) => sandbox.graph.events(email);
+const allRep = () => h.sandbox.seeded.users[0]!;
+const selectedRep = () => h.sandbox.seeded.users[1]!;
+const sfEventsOf = (userId: string) => h.sandbox.org.records('Event').filter((e) => e.OwnerId === userId && e.IsChild !== true);
+const mbEvents = (email: string) => h.sandbox.graph.events(email);
 const mbBySubject = (email: string, subject: string) => mbEvents(email).filter((e) => e.subject === subject);
 const sfBySubject = (userId: string, subject: string) => sfEventsOf(userId).filter((e) => e.Subject === subject);
 const utc = (iso: string) => ({ dateTime: iso.replace('Z', ''), timeZone: 'UTC' });
@@ -39,18 +32,17 @@ const converge = (since = 0) => h.converge(since);
 const configure = (configurationId: string, fields: Rec) => h.configure(configurationId, fields);
 
 async function mbCreate(email: string, body: Rec): Promise<string> {
-  const r = await graph.request('POST', `/users/${encodeURIComponent(email)}/events`, body);
+  const r = await h.graph.request('POST', `/users/${encodeURIComponent(email)}/events`, body);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body.id as string;
 }
 async function mbPatch(email: string, id: string, body: Rec): Promise<void> {
-  const r = await graph.request('PATCH', `/users/${encodeURIComponent(email)}/events/${encodeURIComponent(id)}`, body);
+  const r = await h.graph.request('PATCH', `/users/${encodeURIComponent(email)}/events/${encodeURIComponent(id)}`, body);
   assert.equal(r.status, 200, JSON.stringify(r.body));
 }
 
 before(async () => {
   h = await startSyncHarness({ name: 'events-e2e', users: 2, contactsPerUser: 1 });
-  ({ sandbox, app, sf, graph } = h);
 });
 
 after(async () => {
@@ -88,13 +80,13 @@ test('initial sync, selected events: only the tagged meeting reaches Salesforce;
   for (const subject of ['Site visit — Northwind Traders', 'Trade fair']) {
     assert.deepEqual(mbBySubject(rep.email, subject)[0]!.categories, [SELECTED_EVENTS_CATEGORY]);
   }
-  const held = (await app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'unresolved');
+  const held = (await h.app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'unresolved');
   assert.equal(held.length, 1);
   assert.match(held[0]!.message, /without the category/);
   // Tagging the twin pairs the two instead of copying either.
   const twin = mbBySubject(rep.email, 'Pipeline review')[0]!;
   await mbPatch(rep.email, String(twin.id), { categories: [SELECTED_EVENTS_CATEGORY] });
-  await eventually('the tagged twin paired', async () => (await app.store.eventLinks(rep.id)).some((l) => l.mbId === twin.id));
+  await eventually('the tagged twin paired', async () => (await h.app.store.eventLinks(rep.id)).some((l) => l.mbId === twin.id));
   await converge();
   assert.equal(mbBySubject(rep.email, 'Pipeline review').length, 1);
   assert.equal(sfBySubject(rep.id, 'Pipeline review').length, 1);
@@ -107,8 +99,8 @@ test('selected events: a meeting logged in Salesforce long after its untagged tw
   // Passes go quiet: from now on the mailbox is read as changes only, and the twin is not among them.
   await converge(Date.now());
   await converge(Date.now());
-  const created = (await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Quarterly review', StartDateTime: t.start, EndDateTime: t.end })) as { id: string };
-  await eventually('the hold reported', async () => (await app.store.itemErrors(rep.id, 'event')).some((e) => e.code === 'unresolved' && e.itemId === created.id));
+  const created = (await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Quarterly review', StartDateTime: t.start, EndDateTime: t.end })) as { id: string };
+  await eventually('the hold reported', async () => (await h.app.store.itemErrors(rep.id, 'event')).some((e) => e.code === 'unresolved' && e.itemId === created.id));
   await converge(Date.now());
   assert.equal(mbBySubject(rep.email, 'Quarterly review').length, 1, 'copied beside the untagged twin');
 });
@@ -116,18 +108,18 @@ test('selected events: a meeting logged in Salesforce long after its untagged tw
 test('Salesforce → mailbox and back: create, edit, delete with jsforce and Graph', async () => {
   const rep = allRep();
   const t = slot(8, 9);
-  const created = (await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Demo for Fabrikam', StartDateTime: t.start, EndDateTime: t.end, Location: 'Room 2' })) as { id: string };
+  const created = (await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Demo for Fabrikam', StartDateTime: t.start, EndDateTime: t.end, Location: 'Room 2' })) as { id: string };
   const inMb = await eventually('the new event in the mailbox', () => mbBySubject(rep.email, 'Demo for Fabrikam')[0]);
   assert.equal((inMb.location as Rec).displayName, 'Room 2');
 
-  await sf.sobject('Event').update({ Id: created.id, Location: 'Room 7' });
+  await h.sf.sobject('Event').update({ Id: created.id, Location: 'Room 7' });
   await eventually('the Salesforce edit in the mailbox', () => (mbBySubject(rep.email, 'Demo for Fabrikam')[0]?.location as Rec | undefined)?.displayName === 'Room 7');
 
   const later = slot(8, 14);
   await mbPatch(rep.email, String(inMb.id), { start: utc(later.start), end: utc(later.end) });
   await eventually('the moved meeting in Salesforce', () => sfBySubject(rep.id, 'Demo for Fabrikam')[0]?.StartDateTime === later.start.replace('Z', '.000+0000') || Date.parse(String(sfBySubject(rep.id, 'Demo for Fabrikam')[0]?.StartDateTime)) === Date.parse(later.start));
 
-  await graph.request('DELETE', `/users/${encodeURIComponent(rep.email)}/events/${encodeURIComponent(String(inMb.id))}`);
+  await h.graph.request('DELETE', `/users/${encodeURIComponent(rep.email)}/events/${encodeURIComponent(String(inMb.id))}`);
   await eventually('the delete in Salesforce', () => sfBySubject(rep.id, 'Demo for Fabrikam').length === 0);
 });
 
@@ -137,8 +129,8 @@ test('edits to different fields on both sides both survive; the same field is de
   const sfVisit = sfBySubject(rep.id, 'Site visit — Northwind Traders')[0]!;
   const mbVisit = mbBySubject(rep.email, 'Site visit — Northwind Traders')[0]!;
   // Both edited while the companion is down, so one pass sees both.
-  app = await h.restart(async () => {
-    await sf.sobject('Event').update({ Id: String(sfVisit.Id), Location: 'Gate 3, 1 Harbour Way', Description: 'Salesforce notes' });
+  await h.restart(async () => {
+    await h.sf.sobject('Event').update({ Id: String(sfVisit.Id), Location: 'Gate 3, 1 Harbour Way', Description: 'Salesforce notes' });
     await mbPatch(rep.email, String(mbVisit.id), { showAs: 'free', body: { contentType: 'text', content: 'Mailbox notes' } });
   });
   await converge();
@@ -151,7 +143,7 @@ test('edits to different fields on both sides both survive; the same field is de
   // Seeded policy: Salesforce wins.
   assert.equal(sfNow.Description, 'Salesforce notes');
   assert.match(String((mbNow.body as Rec).content), /Salesforce notes/);
-  const conflicts = (await app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'policy_conflict');
+  const conflicts = (await h.app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'policy_conflict');
   assert.deepEqual(conflicts.map((c) => c.fields), [['description']]);
   assert.doesNotMatch(conflicts[0]!.message, /notes/, 'the status names the field, never its value');
 });
@@ -175,17 +167,17 @@ test('selected events: removing the category takes the event out of Salesforce',
 
 test('private events on: a private mailbox event is copied', async () => {
   const rep = allRep();
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsPrivate]: true });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPrivate]: true });
   await converge();
   const dentist = await eventually('the private event in Salesforce', () => sfBySubject(rep.id, 'Dentist')[0]);
   assert.equal(dentist.IsPrivate, true);
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsPrivate]: false });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPrivate]: false });
   await converge();
   // Switching it off again stops the sync of private events: the copy made while it was on stays,
   // unlinked (it is private on both sides, so neither side is deleted on a guess), and edits no longer flow.
   assert.equal(sfBySubject(rep.id, 'Dentist').length, 1);
   const original = mbBySubject(rep.email, 'Dentist')[0]!;
-  assert.equal((await app.store.eventLinks(rep.id)).some((l) => l.mbId === original.id), false);
+  assert.equal((await h.app.store.eventLinks(rep.id)).some((l) => l.mbId === original.id), false);
   await mbPatch(rep.email, String(original.id), { location: { displayName: 'Clinic' } });
   await converge();
   assert.equal(sfBySubject(rep.id, 'Dentist')[0]!.Location ?? null, null);
@@ -193,18 +185,18 @@ test('private events on: a private mailbox event is copied', async () => {
 
 test('delete propagation off: a delete on one side leaves the other alone, and the copy does not come back', async () => {
   const rep = allRep();
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: false });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: false });
   await converge();
   const t = slot(9, 10);
-  await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Keep me', StartDateTime: t.start, EndDateTime: t.end });
+  await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Keep me', StartDateTime: t.start, EndDateTime: t.end });
   const copy = await eventually('the copy in the mailbox', () => mbBySubject(rep.email, 'Keep me')[0]);
-  await graph.request('DELETE', `/users/${encodeURIComponent(rep.email)}/events/${encodeURIComponent(String(copy.id))}`);
+  await h.graph.request('DELETE', `/users/${encodeURIComponent(rep.email)}/events/${encodeURIComponent(String(copy.id))}`);
   // The pair is parked, not forgotten: the survivor is not a new event to copy again.
-  await eventually('the pair parked', async () => (await app.store.eventLinks(rep.id)).find((l) => l.mbId === copy.id)?.parked?.gone === true);
+  await eventually('the pair parked', async () => (await h.app.store.eventLinks(rep.id)).find((l) => l.mbId === copy.id)?.parked?.gone === true);
   await converge();
   assert.equal(sfBySubject(rep.id, 'Keep me').length, 1, 'the Salesforce event stays');
   // A configuration change lists both sides in full: the event the rep deleted is still not copied back.
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: true });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsPropagateDeletes]: true });
   await converge();
   assert.equal(mbBySubject(rep.email, 'Keep me').length, 0, 'the deleted copy came back');
   assert.equal(sfBySubject(rep.id, 'Keep me').length, 1);
@@ -212,16 +204,16 @@ test('delete propagation off: a delete on one side leaves the other alone, and t
 
 test('direction Salesforce → mailbox: mailbox events stay in the mailbox', async () => {
   const rep = allRep();
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsDirection]: 'SalesforceToMailbox' });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsDirection]: 'SalesforceToMailbox' });
   await converge();
   const t = slot(10, 10);
   await mbCreate(rep.email, { subject: 'Mailbox only', start: utc(t.start), end: utc(t.end) });
   const u = slot(10, 12);
-  await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Down only', StartDateTime: u.start, EndDateTime: u.end });
+  await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Down only', StartDateTime: u.start, EndDateTime: u.end });
   await eventually('the Salesforce event in the mailbox', () => mbBySubject(rep.email, 'Down only')[0]);
   await converge();
   assert.equal(sfBySubject(rep.id, 'Mailbox only').length, 0);
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsDirection]: 'Both' });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsDirection]: 'Both' });
   await converge();
   // Back to both ways: the mailbox event now flows.
   assert.equal(sfBySubject(rep.id, 'Mailbox only').length, 1);
@@ -229,36 +221,36 @@ test('direction Salesforce → mailbox: mailbox events stay in the mailbox', asy
 
 test('sync window: an event beyond the days ahead is not copied until the window reaches it', async () => {
   const rep = allRep();
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 20 });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 20 });
   const far = slot(40, 9);
-  await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Far away', StartDateTime: far.start, EndDateTime: far.end });
+  await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Far away', StartDateTime: far.start, EndDateTime: far.end });
   await converge();
   assert.equal(mbBySubject(rep.email, 'Far away').length, 0);
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 365 });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsWindowDaysAhead]: 365 });
   await converge();
   assert.equal(mbBySubject(rep.email, 'Far away').length, 1);
 });
 
 test('events off ("Don\'t sync"): nothing flows either way, contacts still sync', async () => {
   const rep = allRep();
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsEnabled]: false });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsEnabled]: false });
   await converge();
   const t = slot(11, 10);
-  await sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Not synced', StartDateTime: t.start, EndDateTime: t.end });
-  await sf.sobject('Contact').create({ OwnerId: rep.id, LastName: 'StillSynced', Email: 'still.synced@client.example' });
-  await eventually('the contact in the mailbox', async () => (await graph.folderContacts(rep.email)).some((c) => c.surname === 'StillSynced'));
+  await h.sf.sobject('Event').create({ OwnerId: rep.id, Subject: 'Not synced', StartDateTime: t.start, EndDateTime: t.end });
+  await h.sf.sobject('Contact').create({ OwnerId: rep.id, LastName: 'StillSynced', Email: 'still.synced@client.example' });
+  await eventually('the contact in the mailbox', async () => (await h.graph.folderContacts(rep.email)).some((c) => c.surname === 'StillSynced'));
   await converge();
   assert.equal(mbBySubject(rep.email, 'Not synced').length, 0);
-  await configure(sandbox.seeded.configurationId, { [cfgField.eventsEnabled]: true });
+  await configure(h.sandbox.seeded.configurationId, { [cfgField.eventsEnabled]: true });
   await converge();
   assert.equal(mbBySubject(rep.email, 'Not synced').length, 1);
 });
 
 test('status: event counts and problems are mirrored per rep', async () => {
   const rep = allRep();
-  const status = await app.store.getUserStatus(rep.id);
+  const status = await h.app.store.getUserStatus(rep.id);
   assert.equal(status?.state, 'idle');
   // Parked pairs (one copy out of the sync) are not counted as synced.
-  assert.equal(status?.eventsLinked, (await app.store.eventLinks(rep.id)).filter((l) => !l.parked).length);
+  assert.equal(status?.eventsLinked, (await h.app.store.eventLinks(rep.id)).filter((l) => !l.parked).length);
   assert.equal(status?.eventsFailed, 0);
 });
