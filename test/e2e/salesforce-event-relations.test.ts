@@ -1,7 +1,7 @@
 /**
  * The Salesforce connector's attendee methods against the org emulator: e-mail lookups as the
- * rep, EventRelation rows read with their people, per-row results for inserts, deletes and WhoId
- * updates, and a plan from core/event-attendees.ts applied end to end.
+ * rep, EventRelation rows read with their people, per-row results for inserts, deletes, WhoId
+ * and Status updates, and a plan from core/event-attendees.ts applied end to end.
  *
  * One org for the file; every test makes its own rep, people and events.
  */
@@ -139,6 +139,31 @@ test('setWho: sets and clears WhoId per event; a private event refuses it; bad i
 
   const [relation] = await sf.insertRelations(rep.id, [{ eventId: closed, relationId: contact, isInvitee: false, isParent: true }]);
   assert.equal(relation?.ok === false && relation.error.code, 'FIELD_INTEGRITY_EXCEPTION', 'nor can a private event be related through a row');
+});
+
+test('setStatuses / insertRelations: an invitee row carries the answer written, per row; bad ids are not sent', async () => {
+  const rep = newRep();
+  const eventId = meeting(rep.id);
+  const contact = contactOf(rep.id, `${unique('st')}@client.example`);
+  const colleague = addRep(org, DOMAIN);
+  const [inserted] = await sf.insertRelations(rep.id, [{ eventId, relationId: contact, isInvitee: true, isParent: true, status: 'Maybe' }]);
+  okId(inserted);
+  const other = org.insert('EventRelation', { EventId: eventId, RelationId: colleague.id, IsInvitee: true }, rep.id);
+  const statusOf = (id: string) => org.records('EventRelation').find((r) => r.Id === id)?.Status;
+  assert.equal(inserted?.ok === true && statusOf(inserted.id), 'Maybe');
+  assert.equal(statusOf(other), 'New', "Salesforce's default for an invitee");
+  const [accepted, declined, bad] = await sf.setStatuses(rep.id, [
+    { id: inserted?.ok === true ? inserted.id : '', status: 'Accepted' },
+    { id: other, status: 'Declined' },
+    { id: eventId, status: 'Accepted' },
+  ]);
+  okId(accepted);
+  okId(declined);
+  assert.equal(bad?.ok === false && bad.error.code, 'INVALID_ID', 'an Event id never reaches the update');
+  assert.equal(inserted?.ok === true && statusOf(inserted.id), 'Accepted');
+  assert.equal(statusOf(other), 'Declined');
+  const read = await sf.listRelations([eventId]);
+  assert.deepEqual(read.map((r) => r.status).sort(), ['Accepted', 'Declined']);
 });
 
 test('a plan from the attendee mapping, applied and read back, round-trips the people Salesforce holds', async () => {

@@ -1,7 +1,8 @@
 /**
  * Attendees end to end: a meeting's attendees in the rep's mailbox become Salesforce relations
  * (EventRelation, WhoId) through the companion, with auto-relate on and off, an ambiguous address,
- * an attendee removed, a relation the rep added by hand, and nothing written back to the mailbox.
+ * an attendee removed, a relation the rep added by hand, attendees' answers as Status, and nothing
+ * written back to the mailbox.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +98,23 @@ test('an attendee removed in the mailbox loses the relation; a relation the rep 
   await eventually('Bo no longer related', () => !relationsOf(ev.Id).some((x) => x.RelationId === bo) || undefined);
   await converge();
   assert.ok(relationsOf(ev.Id).some((x) => x.RelationId === cy), 'the relation the rep added was removed');
+});
+
+test("an attendee's answer in the mailbox becomes the invitee's Status in Salesforce", async () => {
+  const eve = await contact('Eck', 'eve.eck@customer.example');
+  const id = await mbCreate({ subject: 'Pricing call', ...slot(4, 9), attendees: [attendee('eve.eck@customer.example'), attendee(colleague().email)] });
+  const ev = await eventually('the event in Salesforce', () => sfEvent('Pricing call'));
+  const statusOf = (relationId: string) => relationsOf(ev.Id).find((r) => r.RelationId === relationId)?.Status;
+  await eventually('both invited, not answered yet', () => (statusOf(eve) === 'New' && statusOf(colleague().id) === 'New') || undefined);
+  // The attendees answer the invitation: Exchange records it on the organizer's copy.
+  const answered = (address: string, response: string) => ({ ...attendee(address), status: { response, time: new Date().toISOString() } });
+  h.sandbox.graph.user.updateEvent(rep().email, id, { attendees: [answered('eve.eck@customer.example', 'accepted'), answered(colleague().email, 'tentativelyAccepted')] });
+  await eventually('the answers in Salesforce', () => (statusOf(eve) === 'Accepted' && statusOf(colleague().id) === 'Maybe') || undefined);
+  h.sandbox.graph.user.updateEvent(rep().email, id, { attendees: [answered('eve.eck@customer.example', 'declined'), answered(colleague().email, 'tentativelyAccepted')] });
+  await eventually('a changed answer follows', () => statusOf(eve) === 'Declined' || undefined);
+  await converge();
+  assert.equal(relationsOf(ev.Id).length, 2, 'answers never add or remove people');
+  assert.equal(statusOf(colleague().id), 'Maybe');
 });
 
 test('auto-relate off: contacts are not related, colleagues are still invited', async () => {

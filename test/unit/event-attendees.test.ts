@@ -4,6 +4,7 @@ import {
   attendeeKeys,
   attendeesFromRelations,
   planRelations,
+  responsesKey,
   MAX_RELATED_CONTACTS,
   type EmailMatches,
   type EventRelationRow,
@@ -55,6 +56,7 @@ interface Case {
   whoId?: string | null;
   insert?: RelationPlan['insert'];
   delete?: string[];
+  statuses?: RelationPlan['statuses'];
   unresolved?: Array<[number | 'organizer', string, number]>;
   warnings?: number;
 }
@@ -242,6 +244,62 @@ const cases: Case[] = [
     },
     unresolved: [[0, 'lead_already_related', 1]],
   },
+  {
+    name: "responses: each new invitee row carries its attendee's answer; the organizer's row none",
+    input: {
+      attendees: [
+        { email: ANN, type: 'required', response: 'accepted' },
+        { email: BOB, type: 'optional', response: 'tentative' },
+        { email: 'colleague@us.test', type: 'required', response: 'declined' },
+        { email: 'peer@us.test', type: 'required', response: 'none' },
+        { email: 'quiet@us.test', type: 'required' },
+      ],
+      organizer: { email: CAT },
+      matches: new Map([
+        [ANN, match({ contacts: [contact(1)] })],
+        [BOB, match({ contacts: [contact(2)] })],
+        [CAT, match({ contacts: [contact(3)] })],
+        ['colleague@us.test', match({ users: [user(7)] })],
+        ['peer@us.test', match({ users: [user(8)] })],
+        ['quiet@us.test', match({ users: [user(9)] })],
+      ]),
+    },
+    insert: [
+      { relationId: contact(1), isInvitee: true, isParent: true, status: 'Accepted' },
+      { relationId: contact(2), isInvitee: true, isParent: true, status: 'Maybe' },
+      { relationId: user(7), isInvitee: true, isParent: false, status: 'Declined' },
+      { relationId: user(8), isInvitee: true, isParent: false, status: 'New' },
+      { relationId: user(9), isInvitee: true, isParent: false },
+      { relationId: contact(3), isInvitee: false, isParent: true },
+    ],
+    whoId: contact(1),
+  },
+  {
+    name: 'responses: an answer changed in the mailbox restates that row only; Uninvited and related-only rows are left alone',
+    input: {
+      attendees: [
+        { email: ANN, type: 'required', response: 'declined' },
+        { email: BOB, type: 'required', response: 'accepted' },
+        { email: CAT, type: 'required', response: 'accepted' },
+        { email: 'colleague@us.test', type: 'required', response: 'accepted' },
+      ],
+      matches: new Map([
+        [ANN, match({ contacts: [contact(1)] })],
+        [BOB, match({ contacts: [contact(2)] })],
+        [CAT, match({ contacts: [contact(3)] })],
+        ['colleague@us.test', match({ users: [user(7)] })],
+      ]),
+      current: [
+        row(1, contact(1), ANN, { isInvitee: true, status: 'Accepted' }),
+        row(2, contact(2), BOB, { isInvitee: false, status: 'New' }),
+        row(3, contact(3), CAT, { isInvitee: true, status: 'Accepted' }),
+        row(7, user(7), 'colleague@us.test', { isInvitee: true, isParent: false, status: 'Uninvited' }),
+      ],
+      currentWhoId: contact(1),
+      previousAttendeeKeys: new Set(attendeeKeys([ANN, BOB, CAT, 'colleague@us.test'], SALT)),
+    },
+    statuses: [{ id: relId(1), status: 'Declined' }],
+  },
 ];
 
 for (const c of cases) {
@@ -249,6 +307,7 @@ for (const c of cases) {
     const p = plan(c.input);
     assert.deepEqual(p.insert, c.insert ?? []);
     assert.deepEqual(p.delete, c.delete ?? []);
+    assert.deepEqual(p.statuses, c.statuses ?? []);
     assert.equal(p.whoId, c.whoId);
     assert.equal('whoId' in p, c.whoId !== undefined, 'whoId present only when it changes');
     assert.deepEqual(
@@ -290,6 +349,17 @@ test('planRelations: attendeeKeys cover attendees and organizer, not the rep, an
   assert.notDeepEqual(attendeeKeys([ANN], SALT), attendeeKeys([ANN], 'other-salt'));
   assert.deepEqual(attendeeKeys(['  Ann@Client.TEST '], SALT), attendeeKeys([ANN], SALT));
   assert.throws(() => attendeeKeys([ANN], ''), TypeError);
+});
+
+test('responsesKey: changes with an answer, not with order or case; none without answers; salted', () => {
+  const a = (email: string, response?: Attendee['response']): Attendee => ({ email, type: 'required', ...(response ? { response } : {}) });
+  const base = responsesKey([a(ANN, 'accepted'), a(BOB, 'none')], undefined, REP, SALT);
+  assert.ok(base);
+  assert.equal(responsesKey([a('Bob@Client.test', 'none'), a(ANN, 'accepted')], undefined, REP, SALT), base);
+  assert.notEqual(responsesKey([a(ANN, 'declined'), a(BOB, 'none')], undefined, REP, SALT), base);
+  assert.notEqual(responsesKey([a(ANN, 'accepted'), a(BOB, 'none')], undefined, REP, 'other-salt'), base);
+  assert.equal(responsesKey([a(ANN), a(REP, 'accepted')], undefined, REP, SALT), undefined, "the rep's own answer and missing answers count for nothing");
+  assert.doesNotMatch(base, /@|client/);
 });
 
 interface ReverseCase {

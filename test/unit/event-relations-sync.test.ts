@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EmailMatches, EventRelationRow } from '../../companion/src/core/event-attendees.ts';
 import { syncUserEvents, type EventSyncDeps } from '../../companion/src/engine/event-sync.ts';
-import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../../companion/src/ports/event-relations.ts';
+import type { EventRelationsPort, RelationInsert, StatusChange, WhoUpdate } from '../../companion/src/ports/event-relations.ts';
 import type { WriteResult } from '../../companion/src/ports/items.ts';
 import type { SyncUser } from '../../companion/src/ports/salesforce.ts';
 import { FakeMailboxEvents, FakeSalesforceEvents, LogicalClock } from '../support/event-sides.ts';
@@ -21,8 +21,9 @@ const NOW = new Date('2026-11-22T05:00:00Z');
 class FakeRelations implements EventRelationsPort {
   failLookup = false;
   lookups = 0;
-  readonly inserted: RelationInsert[] = [];
+  readonly inserted: Array<RelationInsert & { id: string }> = [];
   readonly who: WhoUpdate[] = [];
+  readonly statusWrites: StatusChange[] = [];
   async lookupByEmail(_as: string, emails: string[]): Promise<Map<string, EmailMatches>> {
     this.lookups++;
     if (this.failLookup) throw new Error("MALFORMED_QUERY: WHERE Email IN ('ann@customer.example')");
@@ -33,13 +34,17 @@ class FakeRelations implements EventRelationsPort {
     return new Map(emails.map((e) => [e, people[e] ?? { contacts: [], leads: [], users: [] }]));
   }
   async listRelations(eventIds: string[]): Promise<EventRelationRow[]> {
+    const emails: Record<string, string> = { [CONTACT]: 'ann@customer.example', [COLLEAGUE]: 'colleague@example.com' };
     return this.inserted
       .filter((r) => eventIds.includes(r.eventId))
-      .map((r, i) => ({ id: `0RE${i}`, eventId: r.eventId, relationId: r.relationId, isInvitee: r.isInvitee, isParent: r.isParent, isWhat: false }));
+      .map((r) => ({ id: r.id, eventId: r.eventId, relationId: r.relationId, isInvitee: r.isInvitee, isParent: r.isParent, isWhat: false, email: emails[r.relationId], status: r.status ?? 'New' }));
   }
   async insertRelations(_as: string, items: RelationInsert[]): Promise<WriteResult[]> {
-    this.inserted.push(...items);
-    return items.map((_, i) => ({ ok: true, id: `0RE${i}`, version: '' }));
+    return items.map((item) => {
+      const id = `0RE${this.inserted.length}`;
+      this.inserted.push({ ...item, id });
+      return { ok: true, id, version: '' };
+    });
   }
   async deleteRelations(_as: string, ids: string[]): Promise<WriteResult[]> {
     return ids.map((id) => ({ ok: true, id, version: '' }));
@@ -47,6 +52,14 @@ class FakeRelations implements EventRelationsPort {
   async setWho(_as: string, items: WhoUpdate[]): Promise<WriteResult[]> {
     this.who.push(...items);
     return items.map((w) => ({ ok: true, id: w.eventId, version: '' }));
+  }
+  async setStatuses(_as: string, items: StatusChange[]): Promise<WriteResult[]> {
+    this.statusWrites.push(...items);
+    for (const item of items) {
+      const row = this.inserted.find((r) => r.id === item.id);
+      if (row) row.status = item.status;
+    }
+    return items.map((s) => ({ ok: true, id: s.id, version: '' }));
   }
 }
 
@@ -131,5 +144,35 @@ describe('attendee relations in the events pass', () => {
     r.mb.userEdit(r.meeting, { location: 'Room 2' });
     await syncUserEvents(r.deps, user(true));
     assert.deepEqual(r.relations.inserted.map((i) => i.relationId).sort(), [COLLEAGUE, CONTACT].sort());
+  });
+
+  it("writes each invitee's response as its Status, and again only when an attendee answers otherwise", async () => {
+    const r = rig();
+    r.mb.userEdit(r.meeting, {
+      attendees: [
+        { email: 'ann@customer.example', type: 'required', response: 'none' },
+        { email: 'colleague@example.com', type: 'optional', response: 'tentative' },
+      ],
+    });
+    await syncUserEvents(r.deps, user(true));
+    const statusOf = (relationId: string) => r.relations.inserted.find((i) => i.relationId === relationId)?.status;
+    assert.equal(statusOf(CONTACT), 'New');
+    assert.equal(statusOf(COLLEAGUE), 'Maybe', 'a tentative answer is Maybe in Salesforce');
+    assert.equal(r.relations.statusWrites.length, 0, 'new rows carry their Status; nothing to restate');
+
+    r.mb.userEdit(r.meeting, {
+      attendees: [
+        { email: 'ann@customer.example', type: 'required', response: 'accepted' },
+        { email: 'colleague@example.com', type: 'optional', response: 'tentative' },
+      ],
+    });
+    await syncUserEvents(r.deps, user(true));
+    const annRow = r.relations.inserted.find((i) => i.relationId === CONTACT)?.id;
+    assert.deepEqual(r.relations.statusWrites, [{ id: annRow, status: 'Accepted' }], 'only the row whose answer changed');
+    assert.equal(r.relations.inserted.length, 2, 'nobody was related twice');
+
+    r.mb.userEdit(r.meeting, { location: 'Room 2' });
+    await syncUserEvents(r.deps, user(true));
+    assert.equal(r.relations.statusWrites.length, 1, 'the same answers write nothing more');
   });
 });

@@ -19,6 +19,11 @@
  * Removal is deliberately narrow so a relation a rep made in Salesforce is never undone on a
  * guess: a row is removed only when its person's address was an attendee at the last sync (the
  * engine keeps salted keys of those addresses, never the addresses) and is no longer one.
+ *
+ * Responses belong to the calendar (the invitee answers the organizer's mailbox), so an invitee
+ * row's Status follows its attendee's response: none = New, accepted, declined, tentative = Maybe.
+ * A row the rep marked Uninvited, and a person with no response read, are left as they are.
+ * Salesforce has no required/optional flag on a relation: both kinds become plain invitees.
  */
 import { createHmac } from 'node:crypto';
 import type { MappingWarning } from './contact.ts';
@@ -56,10 +61,21 @@ export interface EventRelationRow {
   status?: string;
 }
 
+/** EventRelation.Status values the mapping writes; Salesforce also has Uninvited, which it never writes. */
+export type RelationStatus = 'New' | 'Accepted' | 'Declined' | 'Maybe';
+
 export interface NewRelation {
   relationId: string;
   isInvitee: boolean;
   isParent: boolean;
+  /** An invitee's answer; absent leaves Salesforce's default (New). */
+  status?: RelationStatus;
+}
+
+/** A new Status for an existing invitee row, because the attendee answered otherwise in the mailbox. */
+export interface StatusChange {
+  id: string;
+  status: RelationStatus;
 }
 
 export type UnresolvedReason =
@@ -110,6 +126,8 @@ export interface RelationPlan {
   insert: NewRelation[];
   /** EventRelation ids to delete. */
   delete: string[];
+  /** Invitee rows whose Status no longer matches their attendee's response. */
+  statuses: StatusChange[];
   unresolved: UnresolvedAttendee[];
   warnings: MappingWarning[];
   /** Keys of this sync's people, for the engine to keep as the next previousAttendeeKeys. */
@@ -129,6 +147,21 @@ export function attendeeKeys(emails: Iterable<string>, salt: string): string[] {
     out.add(createHmac('sha256', salt).update(`attendee\u0000${address}`, 'utf8').digest('base64url').slice(0, 22));
   }
   return [...out].sort();
+}
+
+/**
+ * One salted key for the responses the plan writes, so the engine notices an answer changing
+ * without storing who answered what; undefined when no attendee has a response to write.
+ */
+export function responsesKey(attendees: readonly Attendee[], organizer: { email: string } | undefined, repEmail: string, salt: string): string | undefined {
+  if (salt.length === 0) throw new TypeError('responsesKey needs a non-empty salt');
+  const lines: string[] = [];
+  for (const p of relatedPeople(attendees, organizer, repEmail)) {
+    const status = p.position === 'organizer' ? undefined : statusOfResponse(attendees[p.position]?.response);
+    if (status !== undefined) lines.push(`${p.email}\u0000${status}`);
+  }
+  if (lines.length === 0) return undefined;
+  return createHmac('sha256', salt).update(`responses\u0000${lines.sort().join('\n')}`, 'utf8').digest('base64url').slice(0, 22);
 }
 
 function normaliseEmail(value: string | undefined): string | undefined {
@@ -186,7 +219,7 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
   const seen = new Set(people.map((p) => p.email));
   const total = input.attendees.length;
   const keys = attendeeKeys(people.map((p) => p.email), input.salt);
-  const plan: RelationPlan = { insert: [], delete: [], unresolved: [], warnings: [], attendeeKeys: keys };
+  const plan: RelationPlan = { insert: [], delete: [], statuses: [], unresolved: [], warnings: [], attendeeKeys: keys };
 
   if (input.isPrivate) {
     if (people.length > 0) {
@@ -256,8 +289,20 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
   }
 
   const newParents: string[] = [];
+  const statusFor = (p: Person): RelationStatus | undefined =>
+    p.position === 'organizer' ? undefined : statusOfResponse(input.attendees[p.position]?.response);
+  const restated = new Set<string>();
   const relate = (p: Person, relationId: string, asParent: boolean): void => {
-    if (existing.has(idKey(relationId))) return;
+    const row = existing.get(idKey(relationId));
+    if (row !== undefined) {
+      const status = statusFor(p);
+      const answerable = row.id !== '' && row.isInvitee && row.status !== 'Uninvited' && !restated.has(row.id);
+      if (answerable && status !== undefined && row.status !== status) {
+        restated.add(row.id);
+        plan.statuses.push({ id: row.id, status });
+      }
+      return;
+    }
     // The organizer is related as a person of the meeting, not invited to their own meeting.
     const asInvitee = p.position !== 'organizer';
     if (asInvitee && invitees >= inviteeLimit) {
@@ -273,7 +318,8 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
     }
     if (asInvitee) invitees++;
     existing.set(idKey(relationId), { id: '', eventId: '', relationId, isInvitee: asInvitee, isParent: asParent, isWhat: false });
-    plan.insert.push({ relationId, isInvitee: asInvitee, isParent: asParent });
+    const status = asInvitee ? statusFor(p) : undefined;
+    plan.insert.push({ relationId, isInvitee: asInvitee, isParent: asParent, ...(status === undefined ? {} : { status }) });
     if (asParent) newParents.push(relationId);
   };
 
@@ -309,6 +355,18 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
     plan.whoId = parentsAfter[0] as string;
   }
   return plan;
+}
+
+const STATUS_OF_RESPONSE: Readonly<Partial<Record<AttendeeResponse, RelationStatus>>> = {
+  none: 'New',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  tentative: 'Maybe',
+};
+
+/** The Status an invitee row should hold for a mailbox response; undefined when there is none to write. */
+export function statusOfResponse(response: AttendeeResponse | undefined): RelationStatus | undefined {
+  return response === undefined ? undefined : STATUS_OF_RESPONSE[response];
 }
 
 const RESPONSE_FROM_STATUS: Readonly<Record<string, AttendeeResponse>> = {

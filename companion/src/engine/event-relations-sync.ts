@@ -8,7 +8,7 @@
  * setting) changed since the last time their relations were settled. That is remembered in the
  * link's hashes under RELATED_KEY as salted keys of the addresses, never the addresses.
  */
-import { attendeeKeys, planRelations, relatedPeople, type EventRelationRow, type RelationPlan } from '../core/event-attendees.ts';
+import { attendeeKeys, planRelations, relatedPeople, responsesKey, type EventRelationRow, type RelationPlan, type StatusChange } from '../core/event-attendees.ts';
 import type { EventFields } from '../core/event.ts';
 import type { ItemLink } from '../core/sync-types.ts';
 import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../ports/event-relations.ts';
@@ -29,10 +29,15 @@ export interface RelationTarget {
   isSeries: boolean;
 }
 
-/** What to remember for a pair: the auto-relate setting and the people planRelations relates, as salted keys. */
+/**
+ * What to remember for a pair: the auto-relate setting, the people planRelations relates and
+ * their responses, as salted keys ('auto:<key>,<key>/<responses key>').
+ */
 export function relatedMarker(fields: EventFields, autoRelate: boolean, salt: string, repEmail: string): string {
-  const people = relatedPeople(fields.attendees ?? [], fields.organizer, repEmail);
-  return `${autoRelate ? 'auto' : 'invitees'}:${attendeeKeys(people.map((p) => p.email), salt).join(',')}`;
+  const attendees = fields.attendees ?? [];
+  const people = relatedPeople(attendees, fields.organizer, repEmail);
+  const responses = responsesKey(attendees, fields.organizer, repEmail, salt);
+  return `${autoRelate ? 'auto' : 'invitees'}:${attendeeKeys(people.map((p) => p.email), salt).join(',')}${responses === undefined ? '' : `/${responses}`}`;
 }
 
 /** Pairs whose relations need settling in this pass. */
@@ -130,6 +135,7 @@ export async function settleRelations(
   await apply('removing a relation', each((p) => p.delete), (ids) => port.deleteRelations(user.userId, ids));
   await apply('adding a relation', each<RelationInsert>((p, t) => p.insert.map((r) => ({ ...r, eventId: t.link.sfId }))), (items) => port.insertRelations(user.userId, items));
   await apply('setting the related person', each<WhoUpdate>((p, t) => (p.whoId === undefined ? [] : [{ eventId: t.link.sfId, whoId: p.whoId }])), (items) => port.setWho(user.userId, items));
+  await apply('recording a response', each<StatusChange>((p) => p.statuses), (items) => port.setStatuses(user.userId, items));
 
   for (const t of plans.keys()) {
     // A failure leaves the marker as it was, so the next pass that reads this event tries again.
@@ -141,6 +147,7 @@ export async function settleRelations(
 
 function previousKeys(marker: string | undefined): string[] {
   if (!marker) return [];
-  const keys = marker.slice(marker.indexOf(':') + 1);
+  // Keys are base64url, so '/' only ever starts the responses key.
+  const keys = marker.slice(marker.indexOf(':') + 1).split('/')[0] ?? '';
   return keys === '' ? [] : keys.split(',');
 }

@@ -1,7 +1,7 @@
-import type { EmailMatches, EventRelationRow, NewRelation } from '../core/event-attendees.ts';
+import type { EmailMatches, EventRelationRow, NewRelation, StatusChange } from '../core/event-attendees.ts';
 import type { WriteResult } from './items.ts';
 
-export type { EmailMatches, EventRelationRow, NewRelation };
+export type { EmailMatches, EventRelationRow, NewRelation, StatusChange };
 
 export interface RelationInsert extends NewRelation {
   eventId: string;
@@ -15,8 +15,8 @@ export interface WhoUpdate {
 
 /**
  * Salesforce's side of the attendee mapping (core/event-attendees.ts). A plan is applied in the
- * order delete, insert, setWho: deletions free room under the 50-contact limit, and WhoId is set
- * last so it names a person the event is already related to.
+ * order delete, insert, setWho, setStatuses: deletions free room under the 50-contact limit, and
+ * WhoId is set after the inserts so it names a person the event is already related to.
  */
 export interface EventRelationsPort {
   /**
@@ -32,4 +32,6 @@ export interface EventRelationsPort {
   /** A row already gone counts as deleted. */
   deleteRelations(asUserId: string, ids: string[]): Promise<WriteResult[]>;
   setWho(asUserId: string, items: WhoUpdate[]): Promise<WriteResult[]>;
+  /** EventRelation.Status of invitee rows, one result per item, in order. */
+  setStatuses(asUserId: string, items: StatusChange[]): Promise<WriteResult[]>;
 }

@@ -5,7 +5,7 @@
  */
 import type { EmailMatches, EventRelationRow } from '../../core/event-attendees.ts';
 import type { Log } from '../../ports/log.ts';
-import type { RelationInsert, WhoUpdate } from '../../ports/event-relations.ts';
+import type { RelationInsert, StatusChange, WhoUpdate } from '../../ports/event-relations.ts';
 import type { SalesforceApi } from './api.ts';
 import {
   actorOrFail,
@@ -152,7 +152,13 @@ export async function insertRelations(api: SalesforceApi, asUserId: string, item
       results[index] = itemFailure(undefined, 'INVALID_ID', `new event relation #${index + 1} has no valid event or relation id`, false);
       return;
     }
-    const body = { EventId: item.eventId, RelationId: item.relationId, IsInvitee: item.isInvitee, IsParent: item.isParent };
+    const body = {
+      EventId: item.eventId,
+      RelationId: item.relationId,
+      IsInvitee: item.isInvitee,
+      IsParent: item.isParent,
+      ...(item.status === undefined ? {} : { Status: item.status }),
+    };
     pending.push({ index, body, warnings: [] });
   });
   await send(api, asUserId, RELATIONS, 'create', pending, results, log);
@@ -184,5 +190,16 @@ export async function setWho(api: SalesforceApi, asUserId: string, items: WhoUpd
     pending.push({ index, id: item.eventId, body: { WhoId: item.whoId }, warnings: [] });
   });
   await send(api, asUserId, EVENTS, 'update', pending, results, log);
+  return results;
+}
+
+export async function setStatuses(api: SalesforceApi, asUserId: string, items: StatusChange[], log: Log): Promise<SalesforceWriteResult[]> {
+  const results: SalesforceWriteResult[] = new Array(items.length);
+  const pending: Pending[] = [];
+  items.forEach((item, index) => {
+    if (!hasPrefix(item.id, RELATION_PREFIX)) results[index] = itemFailure(undefined, 'INVALID_ID', `response #${index + 1} has no valid event relation id`, false);
+    else pending.push({ index, id: item.id, body: { Status: item.status }, warnings: [] });
+  });
+  await send(api, asUserId, RELATIONS, 'update', pending, results, log);
   return results;
 }

@@ -8,7 +8,7 @@ import { silentLog, type Log } from '../../ports/log.ts';
 import type { ContactFields } from '../../core/contact.ts';
 import type { EventFields } from '../../core/event.ts';
 import type { ContactUpdate, EventUpdate, RecordChangeEvent, SalesforcePort, Subscription } from '../../ports/salesforce.ts';
-import type { EventRelationsPort, RelationInsert, WhoUpdate } from '../../ports/event-relations.ts';
+import type { EventRelationsPort, RelationInsert, StatusChange, WhoUpdate } from '../../ports/event-relations.ts';
 import { DEFAULT_RETRY, SalesforceApi, type RetryPolicy } from './api.ts';
 import { SessionPool } from './auth.ts';
 import { ChangeStream } from './change-stream.ts';
@@ -16,7 +16,7 @@ import type { SalesforceWriteResult } from './collections.ts';
 import { createContacts, deleteContacts, getContacts, listOwnedContacts, updateContacts } from './contacts.ts';
 import { createEvents, deleteEvents, getEvents, listOwnedEvents, updateEvents } from './events.ts';
 import { seriesOccurrences } from './event-occurrences.ts';
-import { deleteRelations, insertRelations, listRelations, lookupByEmail, setWho } from './event-relations.ts';
+import { deleteRelations, insertRelations, listRelations, lookupByEmail, setStatuses, setWho } from './event-relations.ts';
 import { loadSyncUsers } from './sync-users.ts';
 
 import { publishUserStatus } from './user-status.ts';
@@ -60,6 +60,7 @@ export interface SalesforceConnector extends SalesforcePort, EventRelationsPort 
   insertRelations(asUserId: string, items: RelationInsert[]): Promise<SalesforceWriteResult[]>;
   deleteRelations(asUserId: string, ids: string[]): Promise<SalesforceWriteResult[]>;
   setWho(asUserId: string, items: WhoUpdate[]): Promise<SalesforceWriteResult[]>;
+  setStatuses(asUserId: string, items: StatusChange[]): Promise<SalesforceWriteResult[]>;
   /** Closes every CDC subscription; later calls throw. */
   close(): Promise<void>;
 }
@@ -205,6 +206,10 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Sal
     async setWho(asUserId, items) {
       open();
       return setWho(api, asUserId, items, log);
+    },
+    async setStatuses(asUserId, items) {
+      open();
+      return setStatuses(api, asUserId, items, log);
     },
 
     async subscribeContactChanges(replayFrom, onEvent, onReplayRejected) {
