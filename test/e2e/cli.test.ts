@@ -89,6 +89,20 @@ test('map: one item from stdin or a file, the mapped record on stdout, warnings 
   assert.equal(await zoned.exit, 0, zoned.stderr());
   assert.equal((JSON.parse(zoned.stdout()) as { record: Record<string, unknown> }).record.Recurrence2PatternText, 'RRULE:FREQ=WEEKLY;BYDAY=TU;INTERVAL=1;COUNT=8');
   assert.match(zoned.stderr(), /recurrence \[dropped\] series zone America\/Los_Angeles is written as the rep's zone Australia\/Sydney, its days moved with it/);
+  // A meeting: its people are shown as the relations they would become, a room is not one.
+  fs.writeFileSync(file, JSON.stringify({
+    subject: 'Site walk',
+    start: { dateTime: '2026-06-01T09:00:00', timeZone: 'UTC' },
+    end: { dateTime: '2026-06-01T10:00:00', timeZone: 'UTC' },
+    attendees: [
+      { type: 'required', emailAddress: { address: 'Bo@Client.test' }, status: { response: 'declined' } },
+      { type: 'resource', emailAddress: { address: 'room-1@us.test' } },
+    ],
+  }));
+  const meeting = run(['map', '--from', 'graph:event', '--to', 'salesforce:event', file]);
+  assert.equal(await meeting.exit, 0, meeting.stderr());
+  assert.deepEqual((JSON.parse(meeting.stdout()) as { relations: unknown }).relations, [{ email: 'bo@client.test', as: 'invitee', status: 'Declined' }]);
+  assert.match(meeting.stderr(), /warning: write attendees \[dropped\] attendee 2 of 2 is a room or resource/);
   const badKind = run(['map', '--from', 'exchange:contact', '--to', 'salesforce:contact', file]);
   assert.equal(await badKind.exit, 2);
   assert.match(badKind.stderr(), /--from must be one of salesforce:contact, graph:contact, salesforce:event, graph:event/);

@@ -58,8 +58,8 @@ describe('fromGraphEvent: a timed meeting', () => {
         reminderMinutes: 15,
         organizer: { email: 'danas@contoso.onmicrosoft.com', name: 'Dana Swope' },
         attendees: [
-          { email: 'alexw@contoso.onmicrosoft.com', name: 'Alex Wilber', type: 'optional', response: 'none' },
           { email: 'samanthab@contoso.onmicrosoft.com', name: 'Samantha Booth', type: 'required', response: 'accepted' },
+          { email: 'alexw@contoso.onmicrosoft.com', name: 'Alex Wilber', type: 'optional', response: 'none' },
         ],
       },
     });
@@ -382,12 +382,19 @@ describe('normaliseEvent', () => {
     timeZone: 'America/Los_Angeles',
     description: 'Line 1\nLine 2',
     organizer: { email: 'boss@example.com', name: 'Boss' },
+    // In the mailbox's order (the rep's status names attendees by position), each address once.
     attendees: [
-      { email: 'a@x.com', type: 'required' },
       { email: 'b@x.com', type: 'optional' },
+      { email: 'a@x.com', type: 'required' },
     ],
   };
   it('canonicalises', () => assert.deepEqual(normaliseEvent(messy), clean));
+  it('attendees compare and hash alike in any order', () => {
+    const reordered: EventFields = { ...clean, attendees: [...(clean.attendees ?? [])].reverse() };
+    assert.ok(eventFieldEquals('attendees', clean, reordered));
+    assert.equal(hashEventFields(clean, 'salt').attendees, hashEventFields(reordered, 'salt').attendees);
+    assert.ok(!eventFieldEquals('attendees', clean, { ...clean, attendees: [{ email: 'a@x.com', type: 'required' }] }));
+  });
   it('is idempotent', () => assert.deepEqual(normaliseEvent(normaliseEvent(messy)), normaliseEvent(messy)));
   it('all-day bounds are dates; instants for all-day events are reduced to their date', () => {
     assert.deepEqual(normaliseEvent({ isAllDay: true, start: '2025-06-02T00:00:00', end: '2025-06-03' }), { isAllDay: true, start: '2025-06-02', end: '2025-06-03' });

@@ -53,7 +53,38 @@ test('Graph event → Salesforce event: a Windows zone across the DST change bec
   assert.equal(t.record.DurationInMinutes, 90);
   assert.equal(t.record.Description, 'Agenda:\nNumbers & plans');
   assert.deepEqual(t.errors, []);
-  assert.ok(t.warnings.some((w) => w.field === 'attendees' && w.code === 'dropped'));
+  assert.deepEqual(t.relations, [{ email: 'ada@example.com', as: 'invitee', status: 'Accepted' }], 'the attendee, with her answer as Status');
+  assert.deepEqual(t.warnings.filter((w) => w.field === 'attendees'), []);
+});
+
+test("Graph event → Salesforce: the relations its people would become, and why a room, the rep and a private event's people would not", () => {
+  const meeting = {
+    subject: 'Site walk',
+    isOrganizer: true,
+    organizer: { emailAddress: { address: 'Rep@Us.test' } },
+    start: { dateTime: '2026-05-04T09:00:00', timeZone: 'UTC' },
+    end: { dateTime: '2026-05-04T10:00:00', timeZone: 'UTC' },
+    attendees: [
+      { type: 'optional', emailAddress: { address: 'bo@client.test' }, status: { response: 'tentativelyAccepted' } },
+      { type: 'resource', emailAddress: { address: 'room-1@us.test' }, status: { response: 'accepted' } },
+      { type: 'required', emailAddress: { address: 'cy@client.test' }, status: { response: 'none' } },
+    ],
+  };
+  const t = translate('graph:event', 'salesforce:event', meeting);
+  assert.deepEqual(t.relations, [
+    { email: 'bo@client.test', as: 'invitee', status: 'Maybe' },
+    { email: 'cy@client.test', as: 'invitee', status: 'New' },
+  ]);
+  const about = t.warnings.filter((w) => w.field === 'attendees').map((w) => w.message);
+  assert.ok(about.some((m) => /attendee 2 of 3 is a room/.test(m)), about.join('; '));
+  assert.ok(about.some((m) => /optional/.test(m)), about.join('; '));
+
+  const invited = translate('graph:event', 'salesforce:event', { ...meeting, isOrganizer: false, organizer: { emailAddress: { address: 'host@client.test' } } });
+  assert.deepEqual(invited.relations?.at(-1), { email: 'host@client.test', as: 'organizer' }, 'an outside organizer is related, not invited');
+
+  const hidden = translate('graph:event', 'salesforce:event', { ...meeting, sensitivity: 'private' });
+  assert.deepEqual(hidden.relations, []);
+  assert.ok(hidden.warnings.some((w) => w.field === 'attendees' && /private/.test(w.message)));
 });
 
 test('Salesforce all-day event → Graph: the same calendar dates in the rep\'s zone', () => {

@@ -357,6 +357,47 @@ export function planRelations(input: RelationPlanInput): RelationPlan {
   return plan;
 }
 
+/** One row the attendee step would write, before any lookup: what `syncline map` shows an admin. */
+export interface RelationPreview {
+  email: string;
+  /** 'invitee' for an attendee; the organizer is only related (with auto-relate on), never invited. */
+  as: 'invitee' | 'organizer';
+  status?: RelationStatus;
+}
+
+/**
+ * The relations a mailbox event's people would become, and why some would not: rooms are not
+ * people, private events relate nobody, optional attendees lose the flag. Which record each
+ * address matches (contact, lead, user, several, none) is only known at sync, from the org.
+ */
+export function previewRelations(
+  attendees: readonly Attendee[],
+  organizer: { email: string } | undefined,
+  opts: { repEmail?: string; isPrivate?: boolean },
+): { relations: RelationPreview[]; warnings: MappingWarning[] } {
+  const warnings: MappingWarning[] = [];
+  const total = attendees.length;
+  attendees.forEach((a, i) => {
+    if (a.type === 'resource') {
+      warnings.push({ field: 'attendees', code: 'dropped', message: `attendee ${i + 1} of ${total} is a room or resource, not a person: it is not related` });
+    }
+  });
+  const people = relatedPeople(attendees, organizer, opts.repEmail ?? '');
+  if (opts.isPrivate === true) {
+    if (people.length > 0) warnings.push({ field: 'attendees', code: 'dropped', message: 'a private event is related to nobody in Salesforce' });
+    return { relations: [], warnings };
+  }
+  if (attendees.some((a) => a.type === 'optional')) {
+    warnings.push({ field: 'attendees', code: 'dropped', message: 'Salesforce has no optional invitees: optional attendees are invited like required ones' });
+  }
+  const relations = people.map((p): RelationPreview => {
+    if (p.position === 'organizer') return { email: p.email, as: 'organizer' };
+    const status = statusOfResponse(attendees[p.position]?.response);
+    return { email: p.email, as: 'invitee', ...(status === undefined ? {} : { status }) };
+  });
+  return { relations, warnings };
+}
+
 const STATUS_OF_RESPONSE: Readonly<Partial<Record<AttendeeResponse, RelationStatus>>> = {
   none: 'New',
   accepted: 'Accepted',

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { EVENT_FIELDS } from './event.ts';
 import type { EventField, EventFields } from './event.ts';
-import { normaliseEvent } from './event-normalise.ts';
+import { comparableValue, normaliseEvent } from './event-normalise.ts';
 import { canonicalJson } from './normalise.ts';
 
 /** Not valid JSON, so no present value can serialise to it. */
@@ -28,7 +28,7 @@ export function hashEventFields(fields: EventFields, salt: string): Record<Event
   const normalised = normaliseEvent(fields);
   const result = {} as Record<EventField, string>;
   for (const field of EVENT_FIELDS) {
-    const value = normalised[field];
+    const value = comparableValue(field, normalised);
     const payload = value === undefined ? ABSENT : canonicalJson(value);
     const digest = createHmac('sha256', salt).update(`event\u0000${field}\u0000${payload}`, 'utf8').digest('base64url');
     result[field] = digest.slice(0, HASH_LENGTH);

@@ -72,7 +72,8 @@ function normaliseAttendees(value: unknown, organizer: string | undefined): Atte
     }
     byEmail.set(address, attendee);
   }
-  const list = [...byEmail.values()].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  // Kept in the order the mailbox lists them: the rep's status names attendees by that position.
+  const list = [...byEmail.values()];
   return list.length === 0 ? undefined : list;
 }
 
@@ -146,9 +147,18 @@ export function normaliseEvent(fields: EventFields): EventFields {
 }
 
 /** start/end depend on isAllDay, so fields are compared within their whole event. */
+/**
+ * A normalised field as compared and hashed: attendees in address order, since the order a
+ * meeting lists its people in is no edit (normaliseEvent keeps the mailbox's order for display).
+ */
+export function comparableValue(field: EventField, normalised: EventFields): EventFields[EventField] {
+  if (field !== 'attendees' || normalised.attendees === undefined) return normalised[field];
+  return [...normalised.attendees].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+}
+
 export function eventFieldEquals(field: EventField, a: EventFields, b: EventFields): boolean {
-  const left = normaliseEvent(a)[field];
-  const right = normaliseEvent(b)[field];
+  const left = comparableValue(field, normaliseEvent(a));
+  const right = comparableValue(field, normaliseEvent(b));
   if (left === undefined || right === undefined) return left === right;
   return canonicalJson(left) === canonicalJson(right);
 }

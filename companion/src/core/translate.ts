@@ -10,6 +10,7 @@ import type { EventFields, MappedEvent } from './event.ts';
 import { fromGraphEvent, toGraphEvent, type GraphEvent } from './graph-event.ts';
 import { fromSalesforceEvent, toSalesforceEvent, SALESFORCE_EVENT_FIELDS, type SalesforceEventRecord } from './salesforce-event.ts';
 import { normaliseEvent } from './event-normalise.ts';
+import { previewRelations, type RelationPreview } from './event-attendees.ts';
 
 export type ItemKind = 'salesforce:contact' | 'graph:contact' | 'salesforce:event' | 'graph:event';
 export const ITEM_KINDS: readonly ItemKind[] = ['salesforce:contact', 'graph:contact', 'salesforce:event', 'graph:event'];
@@ -33,6 +34,11 @@ export interface Translation {
   event?: Omit<MappedEvent, 'fields'>;
   /** Events: problems that stop the write altogether (nothing is half-written). */
   errors?: MappingWarning[];
+  /**
+   * Mailbox event → Salesforce: the EventRelation rows its people would become, each once its
+   * address matches a contact, lead or user at sync (see the README's Attendees section).
+   */
+  relations?: RelationPreview[];
 }
 
 export class TranslateError extends Error {}
@@ -92,13 +98,19 @@ function translateEvent(from: ItemKind, input: object, opts: TranslateOptions): 
   for (const k of keys) (set as Record<string, unknown>)[k] = canonical[k];
   if (from === 'graph:event') {
     for (const k of keys) {
-      if (k !== 'timeZone' && !SALESFORCE_EVENT_FIELDS.includes(k)) {
-        warnings.push({ field: k, code: 'dropped', message: `${k} is not a field of the Event record: Salesforce keeps it in EventRelation rows and OwnerId, which this command does not show`, stage: 'write' });
+      // People are written as EventRelation rows, shown under `relations`.
+      if (k !== 'timeZone' && k !== 'attendees' && k !== 'organizer' && !SALESFORCE_EVENT_FIELDS.includes(k)) {
+        warnings.push({ field: k, code: 'dropped', message: `${k} is not a field of the Event record`, stage: 'write' });
       }
     }
+    // isOrganizer says the organizer is the mailbox's owner, the rep, who is never related to their own event.
+    // The fields as read, not the canonical ones: positions follow the attendee list as Outlook shows it, as in the rep's status.
+    const repEmail = (input as GraphEvent).isOrganizer === true ? fields.organizer?.email : undefined;
+    const people = previewRelations(fields.attendees ?? [], fields.organizer, { ...(repEmail ? { repEmail } : {}), isPrivate: canonical.isPrivate === true });
+    warnings.push(...people.warnings.map((w) => ({ ...w, stage: 'write' as const })));
     const out = toSalesforceEvent(set, { userTimeZone: timeZone });
     warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
-    return { record: out.record, canonical: { ...canonical }, warnings, event, errors: out.errors };
+    return { record: out.record, canonical: { ...canonical }, warnings, event, errors: out.errors, relations: people.relations };
   }
   const out = toGraphEvent(set, { ...graphOpts, create: true });
   warnings.push(...out.warnings.map((w) => ({ ...w, stage: 'write' as const })));
