@@ -3,7 +3,9 @@
  * and S weekly series split the same way, added to a sandbox started without the sample events.
  * Salesforce rows go straight into the org (as seed.ts does); mailbox events go through Graph,
  * so the emulator stores them as it would for a real client. Every mailbox event carries the
- * selection category, so the "selected events" rep's calendar is in scope like everyone else's.
+ * selection category, so the "selected events" rep's calendar is in scope like everyone else's,
+ * and the rep's meeting guests: two of the rep's contacts, a colleague (the next rep) and someone
+ * Salesforce does not know, so the attendee step is part of the cost.
  */
 import { clientCredentialsToken, type Sandbox } from './index.ts';
 import { SELECTED_EVENTS_CATEGORY } from './seed.ts';
@@ -20,9 +22,16 @@ export interface BenchEvent {
   subject: string;
 }
 
+/** A mailbox meeting's guests, and the Salesforce records they match (the relations to expect). */
+export interface BenchGuests {
+  attendees: Array<Record<string, unknown>>;
+  relationIds: string[];
+}
+
 export interface BenchRepEvents {
   userId: string;
   email: string;
+  guests: BenchGuests;
   /** Single events created in Salesforce, then in the mailbox. */
   salesforce: BenchEvent[];
   mailbox: BenchEvent[];
@@ -48,8 +57,9 @@ export function benchSlot(now: number, days: number, hour: number): { start: str
 const graphTime = (iso: string) => ({ dateTime: iso.replace('Z', ''), timeZone: 'UTC' });
 
 /** A Graph event body; with `weekly`, a series master of BENCH_SERIES_OCCURRENCES weekly occurrences. */
-export function benchMailboxEvent(subject: string, slot: { start: string; end: string }, weekly = false): Record<string, unknown> {
+export function benchMailboxEvent(subject: string, slot: { start: string; end: string }, weekly = false, guests?: BenchGuests): Record<string, unknown> {
   const body: Record<string, unknown> = { subject, start: graphTime(slot.start), end: graphTime(slot.end), categories: [SELECTED_EVENTS_CATEGORY] };
+  if (guests) body.attendees = guests.attendees;
   if (weekly) {
     body.recurrence = {
       pattern: { type: 'weekly', interval: 1, daysOfWeek: [WEEKDAYS[new Date(slot.start).getUTCDay()]] },
@@ -83,10 +93,23 @@ export async function seedBenchEvents(sandbox: Sandbox, opts: BenchEventsOptions
   // Salesforce gets the odd one out, so one event or one series per rep still lands somewhere.
   const sfSingles = Math.ceil(opts.eventsPerUser / 2);
   const sfSeries = Math.ceil(opts.seriesPerUser / 2);
+  const guestsOf = (u: number): BenchGuests => {
+    const user = seeded.users[u]!;
+    const colleague = seeded.users.length > 1 ? seeded.users[(u + 1) % seeded.users.length] : undefined;
+    const contacts = ['a', 'b'].map((tag) => {
+      const email = `bench.u${u}.${tag}@customer.example`;
+      return { email, id: org.insert('Contact', { LastName: `Guest ${tag.toUpperCase()} u${u}`, Email: email }, user.id) };
+    });
+    const guest = (address: string) => ({ type: 'required', emailAddress: { address } });
+    return {
+      attendees: [...contacts.map((c) => guest(c.email)), ...(colleague ? [guest(colleague.email)] : []), guest(`stranger.u${u}@elsewhere.example`)],
+      relationIds: [...contacts.map((c) => c.id), ...(colleague ? [colleague.id] : [])],
+    };
+  };
   // Reps in parallel (each mailbox has its own request limits); one rep's events in order.
   const reps = await Promise.all(
     seeded.users.map(async (user, u): Promise<BenchRepEvents> => {
-      const rep: BenchRepEvents = { userId: user.id, email: user.email, salesforce: [], mailbox: [] };
+      const rep: BenchRepEvents = { userId: user.id, email: user.email, guests: guestsOf(u), salesforce: [], mailbox: [] };
       for (let k = 0; k < opts.eventsPerUser; k++) {
         // Spread over 60 days and 10 hours a day so meetings rarely share a slot.
         const slot = benchSlot(now, 1 + (k % 60), 7 + (Math.floor(k / 60) % 10));
@@ -95,7 +118,7 @@ export async function seedBenchEvents(sandbox: Sandbox, opts: BenchEventsOptions
           rep.salesforce.push({ id: org.insert('Event', benchSalesforceEvent(user.id, subject, slot), user.id), subject });
         } else {
           const subject = `Bench mb u${u} #${k}`;
-          rep.mailbox.push({ id: await post(user.email, benchMailboxEvent(subject, slot)), subject });
+          rep.mailbox.push({ id: await post(user.email, benchMailboxEvent(subject, slot, false, rep.guests)), subject });
         }
       }
       for (let s = 0; s < opts.seriesPerUser; s++) {

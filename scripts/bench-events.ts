@@ -1,8 +1,9 @@
 /**
  * The events half of `npm run bench`: its own sandbox (no contacts, no sample events), seeded with
  * M single events and S series per rep, then the initial sync until convergence, a stream of
- * single-event creates, edits and deletes each way with the latency of each, the companion's API
- * cost per synced change, and the series section (bench-series.ts).
+ * single-event creates, edits and deletes each way with the latency of each (and, for meetings
+ * made in the mailbox, until their guests are related in Salesforce), the companion's API cost
+ * per synced change, and the series section (bench-series.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,6 +68,14 @@ export async function runEventsBench(o: EventsBenchOptions): Promise<{ result: R
     const singles = o.users * o.eventsPerUser;
     process.stdout.write(`events initial sync: ${(initialSyncMs / 1000).toFixed(1)} s (${singles} events, ${s.salesforce + s.mailbox} series)\n`);
     const latest = [...history.values()].map((rounds) => rounds[rounds.length - 1]!.events);
+    // Seeded mailbox meetings whose Salesforce copy has every guest Salesforce knows related.
+    const relatedAtStart = seeded.reps.flatMap((rep) =>
+      rep.mailbox.map((m) => {
+        const copy = org.records('Event').find((e) => e.OwnerId === rep.userId && e.Subject === m.subject);
+        const ids = new Set(org.records('EventRelation').filter((r) => copy !== undefined && r.EventId === copy.Id).map((r) => r.RelationId));
+        return rep.guests.relationIds.every((id) => ids.has(id));
+      }),
+    );
     const initialRequests = { salesforce: breakdown(org.counter.snapshot(), sfInitial), graph: breakdown(graph.counter.snapshot(), graphInitial) };
 
     const sfSnapshot = org.counter.snapshot();
@@ -96,7 +105,8 @@ export async function runEventsBench(o: EventsBenchOptions): Promise<{ result: R
       const seen = new Map<string, Rec[]>();
       return (email: string) => seen.get(email) ?? seen.set(email, graph.events(email)).get(email)!;
     });
-    const latency = { salesforceToMailbox: new Map<Op, number[]>(), mailboxToSalesforce: new Map<Op, number[]>() };
+    // guestsRelated: from a mailbox create to every known guest related in Salesforce (not counted as a synced change).
+    const latency = { salesforceToMailbox: new Map<Op, number[]>(), mailboxToSalesforce: new Map<Op, number[]>(), guestsRelated: new Map<Op, number[]>() };
     let lost = 0;
     const inflight: Promise<void>[] = [];
     const track = (into: Map<Op, number[]>, sent: Sent, arrived: Promise<number | undefined>) =>
@@ -145,8 +155,15 @@ export async function runEventsBench(o: EventsBenchOptions): Promise<{ result: R
         return { op, start, shows: (sf) => !sf.some((e) => e.Subject === target.subject) };
       }
       const subject = `Bench new mb ${n}`;
-      await graphCall('POST', base, benchMailboxEvent(subject, benchSlot(now, 61 + (n % 200), 11)));
+      await graphCall('POST', base, benchMailboxEvent(subject, benchSlot(now, 61 + (n % 200), 11), false, rep.guests));
       return { op: 'create', start, shows: (sf) => sf.some((e) => e.Subject === subject) };
+    };
+    /** Every guest Salesforce knows related to the new event: the attendee step is done with it. */
+    const related = (rep: Rep, subject: string) => (sf: Rec[]): boolean => {
+      const event = sf.find((e) => e.Subject === subject && e.OwnerId === rep.userId);
+      if (!event) return false;
+      const ids = new Set(org.records('EventRelation').filter((r) => r.EventId === event.Id).map((r) => r.RelationId));
+      return rep.guests.relationIds.every((id) => ids.has(id));
     };
 
     for (let i = 0; i < o.changes; i++) {
@@ -157,6 +174,10 @@ export async function runEventsBench(o: EventsBenchOptions): Promise<{ result: R
       track(latency.salesforceToMailbox, sfSent, mbEvents.until((mb) => sfSent.shows(mb(rep.email)), WAIT_MS));
       const mbSent = await mailboxChange(rep, ...pick(op, pool.mailbox), i);
       track(latency.mailboxToSalesforce, mbSent, sfEvents.until((sf) => mbSent.shows(sf.filter((e) => e.OwnerId === rep.userId)), WAIT_MS));
+      if (mbSent.op === 'create') {
+        const guestsSent: Sent = { ...mbSent, shows: related(rep, `Bench new mb ${i}`) };
+        track(latency.guestsRelated, guestsSent, sfEvents.until(guestsSent.shows, WAIT_MS));
+      }
       await sleep(100);
     }
     await Promise.all(inflight);
@@ -185,8 +206,13 @@ export async function runEventsBench(o: EventsBenchOptions): Promise<{ result: R
       initialSyncOutcome: {
         linked: latest.reduce((n, e) => n + e.linked, 0),
         failures: latest.reduce((n, e) => n + e.failures, 0),
+        mailboxMeetingsWithGuestsRelated: `${relatedAtStart.filter(Boolean).length} of ${relatedAtStart.length}`,
       },
-      latencyMs: { salesforceToMailbox: stats(all(latency.salesforceToMailbox)), mailboxToSalesforce: stats(all(latency.mailboxToSalesforce)) },
+      latencyMs: {
+        salesforceToMailbox: stats(all(latency.salesforceToMailbox)),
+        mailboxToSalesforce: stats(all(latency.mailboxToSalesforce)),
+        mailboxCreateToGuestsRelated: stats(all(latency.guestsRelated)),
+      },
       latencyMsByOperation: { salesforceToMailbox: byOp(latency.salesforceToMailbox), mailboxToSalesforce: byOp(latency.mailboxToSalesforce) },
       lostChanges: lost,
       requestsPerSyncedChange: perChange(cost, synced),
