@@ -19,6 +19,9 @@
  * listed occurrence to tell which series to visit, which full passes and written masters decide
  * here); a master is listed when one of its occurrences overlaps the window.
  *
+ * WhoId: a Salesforce event holds one (whoId), written through writeWho by the relations fake
+ * (test/support/relation-side.ts) and returned by every read, as the connector reads it.
+ *
  * Tests act as the rep through user*() methods. A Salesforce edit also records the id as pending
  * in the store, as the CDC router does in production for changes that are not the companion's own.
  *
@@ -209,7 +212,13 @@ export interface WriteCounts {
   delete: number;
 }
 
-export type StoredSalesforceEvent = StoredEvent & { ownerId: string; /** A series record's ActivityRecurrence2Id. */ seriesKey?: string };
+export type StoredSalesforceEvent = StoredEvent & {
+  ownerId: string;
+  /** A series record's ActivityRecurrence2Id. */
+  seriesKey?: string;
+  /** The related contact or lead (WhoId), written through writeWho (test/support/relation-side.ts); absent: none. */
+  whoId?: string;
+};
 
 export class FakeSalesforceEvents implements SalesforcePort {
   readonly events = new Map<string, StoredSalesforceEvent>();
@@ -240,8 +249,8 @@ export class FakeSalesforceEvents implements SalesforcePort {
       data: { fields: structuredClone(e.fields), kind: e.kind, selected: true },
       ownerId: e.ownerId,
       isChild: false,
-      // Like the connector, which always reads WhoId; these events are never related to anyone here.
-      whoId: null,
+      // Like the connector, which always reads WhoId.
+      whoId: e.whoId ?? null,
       ...(e.seriesKey !== undefined ? { seriesKey: e.seriesKey } : {}),
       warnings: [],
     };
@@ -262,6 +271,16 @@ export class FakeSalesforceEvents implements SalesforcePort {
     e.version = this.newVersion();
     e.modifiedAt = this.clock.next();
     return e;
+  }
+
+  /** Sets or clears an event's WhoId, as a write of the Event record: a new version and modification time. */
+  writeWho(id: string, whoId: string | null): string {
+    const e = this.events.get(id)!;
+    if (whoId === null) delete e.whoId;
+    else e.whoId = whoId;
+    e.version = this.newVersion();
+    e.modifiedAt = this.clock.next();
+    return e.version;
   }
 
   // ── the rep, in Salesforce ──

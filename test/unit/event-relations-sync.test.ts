@@ -20,6 +20,8 @@ const NOW = new Date('2026-11-22T05:00:00Z');
 
 class FakeRelations implements EventRelationsPort {
   failLookup = false;
+  /** Ann's address on two contacts, until the rep merges them. */
+  annTwice = false;
   lookups = 0;
   readonly inserted: Array<RelationInsert & { id: string }> = [];
   readonly who: WhoUpdate[] = [];
@@ -28,7 +30,7 @@ class FakeRelations implements EventRelationsPort {
     this.lookups++;
     if (this.failLookup) throw new Error("MALFORMED_QUERY: WHERE Email IN ('ann@customer.example')");
     const people: Record<string, EmailMatches> = {
-      'ann@customer.example': { contacts: [CONTACT], leads: [], users: [] },
+      'ann@customer.example': { contacts: this.annTwice ? [CONTACT, '003000000000002AAA'] : [CONTACT], leads: [], users: [] },
       'colleague@example.com': { contacts: [], leads: [], users: [COLLEAGUE] },
     };
     return new Map(emails.map((e) => [e, people[e] ?? { contacts: [], leads: [], users: [] }]));
@@ -174,5 +176,23 @@ describe('attendee relations in the events pass', () => {
     r.mb.userEdit(r.meeting, { location: 'Room 2' });
     await syncUserEvents(r.deps, user(true));
     assert.equal(r.relations.statusWrites.length, 1, 'the same answers write nothing more');
+  });
+
+  it('an ambiguous attendee stays reported while nothing changes, and is related at the next read once the rep cleans up the duplicate', async () => {
+    const r = rig();
+    r.relations.annTwice = true;
+    await syncUserEvents(r.deps, user(true));
+    const [sfId] = [...r.sf.events.keys()];
+    const unresolved = async () => (await r.store.itemErrors(USER_ID, 'event')).filter((e) => e.itemId === sfId && e.code === 'unresolved');
+    assert.equal((await unresolved()).length, 1);
+    assert.ok(!r.relations.inserted.some((i) => i.relationId === CONTACT));
+    await syncUserEvents(r.deps, user(true));
+    assert.equal((await unresolved()).length, 1, 'a quiet pass keeps the report');
+    // The rep merges the two contacts in Salesforce; the meeting itself is edited later.
+    r.relations.annTwice = false;
+    r.mb.userEdit(r.meeting, { location: 'Room 2' });
+    await syncUserEvents(r.deps, user(true));
+    assert.ok(r.relations.inserted.some((i) => i.relationId === CONTACT), 'related once the address matches one contact');
+    assert.deepEqual(await unresolved(), [], 'and no longer reported');
   });
 });

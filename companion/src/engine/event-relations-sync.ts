@@ -30,17 +30,25 @@ export interface RelationTarget {
 }
 
 /**
- * What to remember for a pair: the auto-relate setting, the people planRelations relates and
- * their responses, as salted keys ('auto:<key>,<key>/<responses key>').
+ * What to remember for a pair: the Salesforce record the relations were settled on, the
+ * auto-relate setting, whether the meeting was private (then nobody was related), the people
+ * planRelations relates and their responses, as salted keys:
+ * '<event id>#auto[-private]:<key>,<key>/<responses key>'. A replaced Salesforce copy, a meeting
+ * made public, new people or answers all make it differ, and the pair is settled again.
  */
-export function relatedMarker(fields: EventFields, autoRelate: boolean, salt: string, repEmail: string): string {
+export function relatedMarker(sfId: string, fields: EventFields, autoRelate: boolean, salt: string, repEmail: string): string {
   const attendees = fields.attendees ?? [];
   const people = relatedPeople(attendees, fields.organizer, repEmail);
   const responses = responsesKey(attendees, fields.organizer, repEmail, salt);
-  return `${autoRelate ? 'auto' : 'invitees'}:${attendeeKeys(people.map((p) => p.email), salt).join(',')}${responses === undefined ? '' : `/${responses}`}`;
+  const mode = `${autoRelate ? 'auto' : 'invitees'}${fields.isPrivate === true ? '-private' : ''}`;
+  return `${sfId.slice(0, 15)}#${mode}:${attendeeKeys(people.map((p) => p.email), salt).join(',')}${responses === undefined ? '' : `/${responses}`}`;
 }
 
-/** Pairs whose relations need settling in this pass. */
+/**
+ * Pairs whose relations need settling in this pass: those whose marker differs, and those with a
+ * problem on record about their people (an ambiguous address the rep may since have cleaned up in
+ * Salesforce), each only when the pass read its mailbox copy.
+ */
 export function relationTargets(
   links: ItemLink[],
   mailboxSeen: ReadonlyMap<string, EventFields>,
@@ -50,13 +58,14 @@ export function relationTargets(
   salt: string,
   repEmail: string,
   isSeries: (fields: EventFields) => boolean,
+  recheck: ReadonlySet<string> = new Set(),
 ): RelationTarget[] {
   const out: RelationTarget[] = [];
   for (const link of links) {
     if (link.parked) continue;
     const fields = mailboxSeen.get(link.mbId);
     if (!fields) continue;
-    if (link.hashes[RELATED_KEY] === relatedMarker(fields, autoRelate, salt, repEmail)) continue;
+    if (link.hashes[RELATED_KEY] === relatedMarker(link.sfId, fields, autoRelate, salt, repEmail) && !recheck.has(link.sfId)) continue;
     const whoId = created.has(link.sfId) ? null : whoIds.get(link.sfId);
     out.push({ link, mailbox: fields, whoId, isSeries: isSeries(fields) });
   }
@@ -102,7 +111,7 @@ export async function settleRelations(
       matches,
       current: rowsOf.get(t.link.sfId) ?? [],
       currentWhoId: t.whoId,
-      previousAttendeeKeys: new Set(previousKeys(t.link.hashes[RELATED_KEY])),
+      previousAttendeeKeys: new Set(previousKeys(t.link.hashes[RELATED_KEY], t.link.sfId)),
       salt,
     });
     plans.set(t, plan);
@@ -140,13 +149,17 @@ export async function settleRelations(
   for (const t of plans.keys()) {
     // A failure leaves the marker as it was, so the next pass that reads this event tries again.
     if (failed.has(t)) continue;
-    t.link.hashes[RELATED_KEY] = relatedMarker(t.mailbox, autoRelate, salt, user.email);
+    t.link.hashes[RELATED_KEY] = relatedMarker(t.link.sfId, t.mailbox, autoRelate, salt, user.email);
   }
   return errors;
 }
 
-function previousKeys(marker: string | undefined): string[] {
+/** The people at the last settle, only if it was on this record: a new copy has none of the old one's rows. */
+function previousKeys(marker: string | undefined, sfId: string): string[] {
   if (!marker) return [];
+  const head = marker.slice(0, marker.indexOf(':'));
+  // A marker stored before it named its record ('auto:…') was settled on the link's record of the time.
+  if (head.includes('#') && !head.startsWith(`${sfId.slice(0, 15)}#`)) return [];
   // Keys are base64url, so '/' only ever starts the responses key.
   const keys = marker.slice(marker.indexOf(':') + 1).split('/')[0] ?? '';
   return keys === '' ? [] : keys.split(',');

@@ -267,10 +267,16 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   const settled = settle(userId, plan.pairs, writes, errors, now, eventModel(deps.salt).hash({}));
   dropDoubleClaims(settled, links, errors, now);
   for (const link of settled.upserts) if (invited.has(link.mbId)) link.hashes[INVITED_KEY] = '1';
+  const errorsBefore = await store.itemErrors(userId, 'event');
+  // Events whose people were settled (or tried) in this pass: their earlier attendee problems are replaced.
+  const relationsPlanned = new Set<string>();
   if (deps.relations && cfg.direction !== 'salesforce_to_mailbox') {
     const mailboxSeen = new Map([...mailbox.items, ...mailbox.found].map((i) => [i.id, i.data.fields] as const));
     const created = new Set(writes.filter((w) => w.target === 'salesforce' && w.op.op === 'create' && w.result?.ok).map((w) => (w.result as { id: string }).id));
-    const targets = relationTargets(settled.upserts, mailboxSeen, whoIds, created, cfg.autoRelate, deps.salt, user.email, (f) => f.recurrence !== undefined);
+    const recheck = new Set(errorsBefore.filter(isAttendeeProblem).map((e) => e.itemId));
+    const targets = relationTargets(settled.upserts, mailboxSeen, whoIds, created, cfg.autoRelate, deps.salt, user.email, (f) => f.recurrence !== undefined, recheck);
+    // settleRelations leaves an event whose WhoId this pass did not read for a pass that does.
+    for (const t of targets) if (t.whoId !== undefined) relationsPlanned.add(t.link.sfId);
     try {
       errors.push(...(await settleRelations(deps.relations, user, deps.salt, targets, now)));
     } catch (err) {
@@ -361,8 +367,14 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   // Decided conflicts stay on record for a week whatever happens to the event since, one row per event and field.
   const since = new Date(clock.now().getTime() - CONFLICT_RECORD_MS).toISOString();
   const fresh = new Set(conflicts.map((c) => `${c.itemId}\u0000${c.fields[0]}`));
-  const kept = (await store.itemErrors(userId, 'event')).filter((e) =>
-    e.code === 'policy_conflict' ? e.at >= since && !fresh.has(`${e.itemId}\u0000${e.fields[0]}`) : !outcome.full && !touched.has(e.itemId),
+  // An attendee problem stands until the event's people are settled again (reading the event is not enough).
+  const linkedNow = new Set(linksNow.map((l) => l.sfId));
+  const kept = errorsBefore.filter((e) =>
+    e.code === 'policy_conflict'
+      ? e.at >= since && !fresh.has(`${e.itemId}\u0000${e.fields[0]}`)
+      : isAttendeeProblem(e)
+        ? linkedNow.has(e.itemId) && !relationsPlanned.has(e.itemId)
+        : !outcome.full && !touched.has(e.itemId),
   );
   const all = [...kept, ...errors, ...conflicts].map((e) => ({ ...e, kind: 'event' as const }));
   await store.setItemErrors(userId, all, 'event');
@@ -371,6 +383,9 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   outcome.linked = linksNow.filter((l) => !l.parked).length;
   return outcome;
 }
+
+/** A problem the attendee step reported about an event's people (see event-relations-sync.ts). */
+const isAttendeeProblem = (e: ItemErrorRow): boolean => e.side === 'salesforce' && e.fields.length === 1 && e.fields[0] === 'attendees';
 
 /**
  * A cursor holding a JSON array: the entries `keep` accepts; an unreadable value is simply none.
