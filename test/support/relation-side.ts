@@ -149,26 +149,15 @@ export class FakeEventRelations implements EventRelationsPort {
   }
 
   async insertRelations(_asUserId: string, items: RelationInsert[]): Promise<WriteResult[]> {
-    const mode = this.failures.take('insertRelations');
-    if (mode === 'throw') throw transport('insertRelations');
-    if (mode === 'items') return items.map(() => retryableItem('insert relation'));
-    this.calls.insertRelations++;
-    const results = items.map((item) => {
+    return this.write('insertRelations', 'insert relation', items, (item) => {
       const r = this.insertOne(item);
       if (r.ok) this.engineWrites.insert++;
       return r;
     });
-    if (mode === 'applied-throw') throw transport('insertRelations');
-    return results;
   }
 
   async deleteRelations(_asUserId: string, ids: string[]): Promise<WriteResult[]> {
-    const mode = this.failures.take('deleteRelations');
-    if (mode === 'throw') throw transport('deleteRelations');
-    if (mode === 'items') return ids.map(() => retryableItem('delete relation'));
-    this.calls.deleteRelations++;
-    this.prune();
-    const results = ids.map((id): WriteResult => {
+    return this.write('deleteRelations', 'delete relation', ids, (id) => {
       const row = this.table.get(id);
       if (row) {
         this.table.delete(id);
@@ -178,17 +167,10 @@ export class FakeEventRelations implements EventRelationsPort {
       }
       return { ok: true, id, version: '' };
     });
-    if (mode === 'applied-throw') throw transport('deleteRelations');
-    return results;
   }
 
   async setWho(_asUserId: string, items: WhoUpdate[]): Promise<WriteResult[]> {
-    const mode = this.failures.take('setWho');
-    if (mode === 'throw') throw transport('setWho');
-    if (mode === 'items') return items.map(() => retryableItem('set WhoId'));
-    this.calls.setWho++;
-    this.prune();
-    const results = items.map((item): WriteResult => {
+    return this.write('setWho', 'set WhoId', items, (item) => {
       const e = this.sf.events.get(item.eventId);
       if (!e) return refused('ENTITY_IS_DELETED', `set WhoId of ${item.eventId}: entity is deleted`, item.eventId);
       if (item.whoId !== null) {
@@ -210,17 +192,10 @@ export class FakeEventRelations implements EventRelationsPort {
       this.engineWrites.who++;
       return { ok: true, id: item.eventId, version };
     });
-    if (mode === 'applied-throw') throw transport('setWho');
-    return results;
   }
 
   async setStatuses(_asUserId: string, items: StatusChange[]): Promise<WriteResult[]> {
-    const mode = this.failures.take('setStatuses');
-    if (mode === 'throw') throw transport('setStatuses');
-    if (mode === 'items') return items.map(() => retryableItem('set status'));
-    this.calls.setStatuses++;
-    this.prune();
-    const results = items.map((item): WriteResult => {
+    return this.write('setStatuses', 'set status', items, (item) => {
       const row = this.table.get(item.id);
       if (!row) return refused('ENTITY_IS_DELETED', `set status of ${item.id}: entity is deleted`, item.id);
       if (!row.isInvitee) return refused('FIELD_INTEGRITY_EXCEPTION', `set status of ${item.id}: not an invitee`, item.id);
@@ -229,7 +204,17 @@ export class FakeEventRelations implements EventRelationsPort {
       this.engineWrites.status++;
       return { ok: true, id: item.id, version: '' };
     });
-    if (mode === 'applied-throw') throw transport('setStatuses');
+  }
+
+  /** One write call: an injected failure first, then each item on its own, then (applied-throw) the answer lost. */
+  private write<T>(method: RelationMethod, what: string, items: T[], one: (item: T) => WriteResult): WriteResult[] {
+    const mode = this.failures.take(method);
+    if (mode === 'throw') throw transport(method);
+    if (mode === 'items') return items.map(() => retryableItem(what));
+    this.calls[method]++;
+    this.prune();
+    const results = items.map(one);
+    if (mode === 'applied-throw') throw transport(method);
     return results;
   }
 
