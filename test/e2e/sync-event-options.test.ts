@@ -10,21 +10,12 @@ import assert from 'node:assert/strict';
 import { SF } from '../../companion/src/core/sf-schema.ts';
 import { eventually } from '../support/clients.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
+import { eventLookups, slot, utc } from '../support/event-e2e.ts';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
-
-const allRep = () => h.sandbox.seeded.users[0]!;
-const selectedRep = () => h.sandbox.seeded.users[1]!;
-const sfBySubject = (userId: string, subject: string) => h.sandbox.org.records('Event').filter((e) => e.OwnerId === userId && e.IsChild !== true && e.Subject === subject);
-const mbBySubject = (email: string, subject: string) => h.sandbox.graph.events(email).filter((e) => e.subject === subject);
-const slot = (days: number, hour: number) => {
-  const day = Math.floor(Date.now() / DAY) * DAY + days * DAY;
-  return { start: new Date(day + hour * 3_600_000).toISOString().replace('.000Z', 'Z'), end: new Date(day + (hour + 1) * 3_600_000).toISOString().replace('.000Z', 'Z') };
-};
-const utc = (iso: string) => ({ dateTime: iso.replace('Z', ''), timeZone: 'UTC' });
+const { allRep, selectedRep, sfBySubject, mbBySubject } = eventLookups(() => h);
 const configure = (fields: Rec, configurationId = h.sandbox.seeded.configurationId) => h.configure(configurationId, fields);
 const mbPath = (email: string, id?: string) => `/users/${encodeURIComponent(email)}/events${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 
@@ -74,11 +65,17 @@ async function sameFieldConflict(subject: string, salesforceFirst: boolean): Pro
   return { sf: sfBySubject(rep.id, subject)[0]!.Location, mb: (mbBySubject(rep.email, subject)[0]!.location as Rec | undefined)?.displayName };
 }
 
-test('conflict policy mailbox wins: the same field edited on both sides ends with the mailbox value', async () => {
+/** A Salesforce event five days ahead, copied to the mailbox, with the policy then set to `policy`. */
+async function linkedUnderPolicy(subject: string, hour: number, policy: string) {
   const rep = allRep();
-  await sfCreate(rep.id, 'Quarterly review', 5, 9);
-  await eventually('the copy in the mailbox', () => mbBySubject(rep.email, 'Quarterly review')[0]);
-  await configure({ [cfgField.conflictPolicy]: 'MailboxWins' });
+  await sfCreate(rep.id, subject, 5, hour);
+  await eventually('the copy in the mailbox', () => mbBySubject(rep.email, subject)[0]);
+  await configure({ [cfgField.conflictPolicy]: policy });
+  return rep;
+}
+
+test('conflict policy mailbox wins: the same field edited on both sides ends with the mailbox value', async () => {
+  const rep = await linkedUnderPolicy('Quarterly review', 9, 'MailboxWins');
   // The mailbox edit is the older one: mailbox wins all the same.
   assert.deepEqual(await sameFieldConflict('Quarterly review', false), { sf: 'Room from the mailbox', mb: 'Room from the mailbox' });
   const conflicts = (await h.app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'policy_conflict');
@@ -86,10 +83,7 @@ test('conflict policy mailbox wins: the same field edited on both sides ends wit
 });
 
 test('conflict policy newest wins: the later edit wins, whichever side made it', async () => {
-  const rep = allRep();
-  await sfCreate(rep.id, 'Partner sync', 5, 11);
-  await eventually('the copy in the mailbox', () => mbBySubject(rep.email, 'Partner sync')[0]);
-  await configure({ [cfgField.conflictPolicy]: 'NewestWins' });
+  await linkedUnderPolicy('Partner sync', 11, 'NewestWins');
   assert.deepEqual(await sameFieldConflict('Partner sync', true), { sf: 'Room from the mailbox', mb: 'Room from the mailbox' });
   assert.deepEqual(await sameFieldConflict('Partner sync', false), { sf: 'Room from Salesforce', mb: 'Room from Salesforce' });
   await configure({ [cfgField.conflictPolicy]: 'SalesforceWins' });

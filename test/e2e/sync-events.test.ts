@@ -10,23 +10,12 @@ import { SEED_SERIES_SUBJECT } from '../../sandbox/seed-events.ts';
 import { SF } from '../../companion/src/core/sf-schema.ts';
 import { eventually } from '../support/clients.ts';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.ts';
+import { eventLookups, slot, utc } from '../support/event-e2e.ts';
 
 type Rec = Record<string, unknown>;
 let h: SyncHarness;
-const DAY = 86_400_000;
 const cfgField = SF.configuration.fields;
-
-const allRep = () => h.sandbox.seeded.users[0]!;
-const selectedRep = () => h.sandbox.seeded.users[1]!;
-const sfEventsOf = (userId: string) => h.sandbox.org.records('Event').filter((e) => e.OwnerId === userId && e.IsChild !== true);
-const mbEvents = (email: string) => h.sandbox.graph.events(email);
-const mbBySubject = (email: string, subject: string) => mbEvents(email).filter((e) => e.subject === subject);
-const sfBySubject = (userId: string, subject: string) => sfEventsOf(userId).filter((e) => e.Subject === subject);
-const utc = (iso: string) => ({ dateTime: iso.replace('Z', ''), timeZone: 'UTC' });
-const slot = (days: number, hour: number) => {
-  const day = Math.floor(Date.now() / DAY) * DAY + days * DAY;
-  return { start: new Date(day + hour * 3_600_000).toISOString().replace('.000Z', 'Z'), end: new Date(day + (hour + 1) * 3_600_000).toISOString().replace('.000Z', 'Z') };
-};
+const { allRep, selectedRep, sfEventsOf, mbEvents, sfBySubject, mbBySubject } = eventLookups(() => h);
 
 const converge = (since = 0) => h.converge(since);
 const configure = (configurationId: string, fields: Rec) => h.configure(configurationId, fields);
