@@ -82,6 +82,12 @@ test('an address two contacts share is reported as unresolved, by position, and 
   assert.match(row.message, /attendee 2 of 2/, 'counted as Outlook lists them, not by address');
   assert.doesNotMatch(row.message, /shared@/, 'the address is not stored at rest');
   assert.deepEqual(relationsOf(ev.Id).filter((r) => String(r.RelationId).startsWith('003')), []);
+  // The admin sees in Salesforce that something waits for the rep.
+  const unresolved = async () => (await h.app.store.itemErrors(rep().id)).filter((p) => p.code === 'unresolved').length;
+  await eventually('the item counted on Sync_User_Status__c', async () => {
+    const status = h.sandbox.org.records('Sync_User_Status__c').find((r) => r.User__c === rep().id);
+    return status !== undefined && Number(status.Unresolved_Items__c) >= 1 && Number(status.Unresolved_Items__c) === (await unresolved());
+  });
 });
 
 test('an attendee removed in the mailbox loses the relation; a relation the rep added in Salesforce stays', async () => {

@@ -135,6 +135,11 @@ test('edits to different fields on both sides both survive; the same field is de
   const conflicts = (await h.app.store.itemErrors(rep.id, 'event')).filter((e) => e.code === 'policy_conflict');
   assert.deepEqual(conflicts.map((c) => c.fields), [['description']]);
   assert.doesNotMatch(conflicts[0]!.message, /notes/, 'the status names the field, never its value');
+  // Admins see it in Salesforce too: counted, and the newest named by item, field and time.
+  const status = await eventually('the conflict on Sync_User_Status__c', () =>
+    h.sandbox.org.records('Sync_User_Status__c').find((r) => r.User__c === rep.id && Number(r.Conflicts_Decided__c) >= 1),
+  );
+  assert.equal(status.Last_Conflict__c, `event ${conflicts[0]!.itemId}: description at ${conflicts[0]!.at}`);
 });
 
 test('an event that becomes private in the mailbox leaves Salesforce (private events off)', async () => {

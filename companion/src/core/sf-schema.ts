@@ -51,6 +51,10 @@ export const SF = {
       eventsFailed: 'Events_Failed__c',
       lastErrorCode: 'Last_Error_Code__c',
       lastError: 'Last_Error__c',
+      /** Counted from the item rows when the status is published (see status-publisher.ts). */
+      unresolvedItems: 'Unresolved_Items__c',
+      conflictsDecided: 'Conflicts_Decided__c',
+      lastConflict: 'Last_Conflict__c',
       initialSyncProgress: 'Initial_Sync_Progress__c',
     },
   },

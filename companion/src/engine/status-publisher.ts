@@ -1,10 +1,11 @@
 /**
  * Mirrors the store's per-user status into Salesforce without spending the org's API allowance on
- * every pass: a row is sent when something an admin acts on changed (state, counts, last error),
- * and otherwise at most once per refresh interval to move the "last sync" times along.
+ * every pass: a row is sent when something an admin acts on changed (state, counts, last error,
+ * items waiting for the rep, decided conflicts), and otherwise at most once per refresh interval
+ * to move the "last sync" times along.
  */
 import type { SalesforcePort } from '../ports/salesforce.ts';
-import type { StateStore, UserStatusRow } from '../ports/state.ts';
+import type { ItemErrorRow, PublishedUserStatus, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 
@@ -15,12 +16,46 @@ export interface Published {
 }
 
 /** What an admin acts on; event counts are null until the first events pass, as they are published. */
-export const fingerprintOf = (r: UserStatusRow) =>
-  JSON.stringify([r.state, r.contactsLinked, r.contactsFailed, r.eventsLinked ?? null, r.eventsFailed ?? null, r.lastErrorCode ?? '', r.lastError ?? '']);
+export const fingerprintOf = (r: PublishedUserStatus) =>
+  JSON.stringify([
+    r.state,
+    r.contactsLinked,
+    r.contactsFailed,
+    r.eventsLinked ?? null,
+    r.eventsFailed ?? null,
+    r.lastErrorCode ?? '',
+    r.lastError ?? '',
+    r.unresolvedItems,
+    r.conflictsDecided,
+    r.lastConflict ?? '',
+  ]);
 const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastSyncToSalesforce ?? ''}`;
 
+const CONFLICT_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * Each status row with what its user's item rows ask of the rep: the unresolved items, and the
+ * conflicts the policy decided in the week before `nowMs` with the newest named. Pure.
+ */
+export function withItemNotes(rows: UserStatusRow[], items: ItemErrorRow[], nowMs: number): PublishedUserStatus[] {
+  const since = new Date(nowMs - CONFLICT_WINDOW_MS).toISOString();
+  return rows.map((row) => {
+    const own = items.filter((e) => e.userId === row.userId);
+    const conflicts = own.filter((e) => e.code === 'policy_conflict' && e.at >= since);
+    const newest = conflicts.reduce<ItemErrorRow | undefined>((a, e) => (a === undefined || e.at > a.at ? e : a), undefined);
+    const out: PublishedUserStatus = {
+      ...row,
+      unresolvedItems: own.filter((e) => e.code === 'unresolved').length,
+      conflictsDecided: conflicts.length,
+    };
+    // Rows written before kinds existed are contact rows (as syncline status reads them).
+    if (newest) out.lastConflict = `${newest.kind ?? 'contact'} ${newest.itemId}: ${newest.fields.join(', ')} at ${newest.at}`;
+    return out;
+  });
+}
+
 /** Which rows to send now. Pure: the caller owns the clock and the record of what was sent. */
-export function rowsToPublish(rows: UserStatusRow[], published: ReadonlyMap<string, Published>, nowMs: number, refreshMs: number): UserStatusRow[] {
+export function rowsToPublish(rows: PublishedUserStatus[], published: ReadonlyMap<string, Published>, nowMs: number, refreshMs: number): PublishedUserStatus[] {
   return rows.filter((r) => {
     const last = published.get(r.userId);
     if (!last || last.fingerprint !== fingerprintOf(r)) return true;
@@ -57,7 +92,8 @@ export class StatusPublisher {
   private async publishOnce(): Promise<void> {
     const nowMs = this.deps.clock.now().getTime();
     try {
-      const rows = rowsToPublish(await this.deps.store.listUserStatus(), this.published, nowMs, this.deps.refreshMs);
+      const [statuses, items] = await Promise.all([this.deps.store.listUserStatus(), this.deps.store.itemErrors()]);
+      const rows = rowsToPublish(withItemNotes(statuses, items, nowMs), this.published, nowMs, this.deps.refreshMs);
       if (rows.length === 0) return;
       const results = await this.deps.salesforce.publishUserStatus(rows);
       rows.forEach((r, i) => {

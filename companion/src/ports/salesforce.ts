@@ -2,7 +2,7 @@ import type { ContactFields, MappingWarning } from '../core/contact.ts';
 import type { EventFields, MappedEvent } from '../core/event.ts';
 import type { EventWindow } from './mailbox-events.ts';
 import type { SideItem, WriteResult } from './items.ts';
-import type { UserStatusRow } from './state.ts';
+import type { PublishedUserStatus } from './state.ts';
 
 import type { Direction } from '../core/sync-types.ts';
 export type { Direction };
@@ -144,8 +144,8 @@ export interface SalesforcePort {
    * read must never look like a deleted occurrence.
    */
   seriesOccurrences(seriesIds: string[], userTimeZone: string): Promise<Map<string, SalesforceOccurrence[]>>;
-  /** Upserts one Sync_User_Status__c per user (ids, states, counts, error codes — no content). */
-  publishUserStatus(rows: UserStatusRow[]): Promise<WriteResult[]>;
+  /** Upserts one Sync_User_Status__c per user (ids, states, counts, error codes, field names — no content). */
+  publishUserStatus(rows: PublishedUserStatus[]): Promise<WriteResult[]>;
   /**
    * Subscribe to /data/ContactChangeEvent. replayFrom: a stored replay id, or -1 (new only), -2 (all retained).
    * onEvent is awaited before the next event; the caller persists the replay id after it resolves.

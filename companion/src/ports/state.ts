@@ -35,6 +35,19 @@ export interface UserStatusRow {
   updatedAt: string;
 }
 
+/**
+ * A status row as Sync_User_Status__c shows it: the stored row, and what the rep has to look at,
+ * counted from the item rows when it is published (never stored twice).
+ */
+export interface PublishedUserStatus extends UserStatusRow {
+  /** Items left for the rep to settle ('unresolved' rows), contacts and events. */
+  unresolvedItems: number;
+  /** Item fields settled by the conflict policy in the last seven days. */
+  conflictsDecided: number;
+  /** The newest of those: kind, id, field names and time; never a value. */
+  lastConflict?: string;
+}
+
 export interface StateStore {
   migrate(): Promise<void>;
   close(): Promise<void>;

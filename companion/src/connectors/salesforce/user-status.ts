@@ -4,7 +4,7 @@
  */
 import { SF } from '../../core/sf-schema.ts';
 import type { WriteResult } from '../../ports/items.ts';
-import type { UserStatusRow } from '../../ports/state.ts';
+import type { PublishedUserStatus, UserStatusRow } from '../../ports/state.ts';
 import type { Log } from '../../ports/log.ts';
 import type { SalesforceApi } from './api.ts';
 import { classify, describeRecordError, describeRequestError, safeCode, safeFieldNames, SalesforceApiError } from './errors.ts';
@@ -20,11 +20,12 @@ const STATE_VALUES: Record<UserStatusRow['state'], string> = {
   stopped: 'Stopped',
 };
 
-/** Field lengths from force-app: Last_Error_Code__c Text(80), Last_Error__c LongTextArea(32768). */
+/** Field lengths from force-app: Last_Error_Code__c Text(80), Last_Error__c LongTextArea(32768), Last_Conflict__c Text(255). */
 const MAX_CODE = 80;
 const MAX_ERROR = 32768;
+const MAX_CONFLICT = 255;
 
-export function userStatusRecord(row: UserStatusRow): Record<string, unknown> {
+export function userStatusRecord(row: PublishedUserStatus): Record<string, unknown> {
   return {
     attributes: { type: SF.userStatus.object },
     [F.userKey]: row.userId,
@@ -39,6 +40,9 @@ export function userStatusRecord(row: UserStatusRow): Record<string, unknown> {
     [F.eventsFailed]: row.eventsFailed ?? null,
     [F.lastErrorCode]: row.lastErrorCode ? row.lastErrorCode.slice(0, MAX_CODE) : null,
     [F.lastError]: row.lastError ? row.lastError.slice(0, MAX_ERROR) : null,
+    [F.unresolvedItems]: row.unresolvedItems,
+    [F.conflictsDecided]: row.conflictsDecided,
+    [F.lastConflict]: row.lastConflict ? row.lastConflict.slice(0, MAX_CONFLICT) : null,
   };
 }
 
@@ -48,9 +52,9 @@ interface UpsertResult {
   errors?: Array<{ statusCode?: unknown; message?: unknown; fields?: unknown }>;
 }
 
-export async function publishUserStatus(api: SalesforceApi, rows: UserStatusRow[], log: Log): Promise<WriteResult[]> {
+export async function publishUserStatus(api: SalesforceApi, rows: PublishedUserStatus[], log: Log): Promise<WriteResult[]> {
   const results: WriteResult[] = new Array(rows.length);
-  const valid: Array<{ index: number; row: UserStatusRow }> = [];
+  const valid: Array<{ index: number; row: PublishedUserStatus }> = [];
   rows.forEach((row, index) => {
     if (isSalesforceId(row.userId)) valid.push({ index, row });
     else results[index] = { ok: false, error: { code: 'INVALID_ID', message: `status #${index + 1} has no valid user id`, retryable: false } };
