@@ -212,6 +212,16 @@ test('the conflict policy is the one set in Salesforce: mailbox wins, then Sales
   };
   assert.equal(await resolveConflict('MailboxWins', 'A'), 'A from the mailbox');
   assert.equal(await resolveConflict('SalesforceWins', 'B'), 'B from Salesforce');
+  // Each decision is on the rep's status, named by the copy that lost, the field and the time (never the value).
+  const conflicts = (await app!.store.itemErrors(user.id, 'contact')).filter((e) => e.code === 'policy_conflict' && e.fields[0] === 'title');
+  assert.deepEqual(conflicts.map((c) => c.side).sort(), ['mailbox', 'salesforce'], 'the Salesforce copy lost the first, the mailbox copy the second');
+  for (const c of conflicts) assert.doesNotMatch(c.message, /[AB] from/, 'no value in the status');
+  const newest = conflicts.find((c) => c.side === 'mailbox')!;
+  const status = await eventually('the newest conflict on Sync_User_Status__c', () =>
+    sandbox.org.records('Sync_User_Status__c').find((r) => r.User__c === user.id && r.Last_Conflict__c === `contact ${newest.itemId}: title at ${newest.at}`),
+  );
+  assert.ok(Number(status.Conflicts_Decided__c) >= 2);
+  assert.equal((await app!.store.getUserStatus(user.id))?.contactsFailed, 0, 'a decided conflict is not a failure');
 });
 
 test('throttling (429) and server errors (5xx) injected on both sides: still converges', async () => {

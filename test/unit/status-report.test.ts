@@ -138,6 +138,25 @@ test('a user with only conflicts gets a block with the conflict heading and no e
   assert.deepEqual(cells(out, 'ana@example.com').slice(4, 8), ['10', '0', '5', '0']);
 });
 
+test('a value the other side cannot hold is a note (i), not an error: the event synced and Events Failed stays 0', async () => {
+  const dropped = (n: number) =>
+    item({ kind: 'event', itemId: `00U00000000000${n}AAA`, code: 'dropped', message: 'Salesforce has no "tentative"; written as Busy', fields: ['showAs'] });
+  const store = fakeStore([status({ userId: ANA, eventsLinked: 5, eventsFailed: 0 })], [1, 2, 3].map(dropped));
+  const out = formatStatusReport(await buildStatusReport(store, [user(ANA, 'ana@example.com')]), 2);
+  const text = block(out, 'ana@example.com');
+  assert.doesNotMatch(text, /✗|more errors/);
+  assert.match(text, /^ {2}i event salesforce 00U000000000001AAA \[dropped\] Salesforce has no "tentative"; written as Busy$/m);
+  assert.equal(text.match(/^ {2}i /gm)?.length, 2);
+  assert.match(text, /… and 1 more notes\n/);
+});
+
+test('many unresolved items are cut to the same length as the errors, with the rest counted', async () => {
+  const unresolved = [1, 2, 3, 4].map((n) => item({ kind: 'event', itemId: `00U00000000000${n}AAA`, code: 'unresolved', message: `attendee ${n} of 4 matches two contacts`, fields: ['attendees'] }));
+  const text = block(formatStatusReport(await buildStatusReport(fakeStore([status({ userId: ANA })], unresolved), [user(ANA, 'ana@example.com')]), 2), 'ana@example.com');
+  assert.equal(text.match(/\? /g)?.length, 2);
+  assert.match(text, /… and 2 more unresolved\n/);
+});
+
 test('the JSON form only gains keys: the old ones keep their meaning', async () => {
   const store = fakeStore(
     [status({ userId: ANA, eventsLinked: 7, eventsFailed: 1 }), status({ userId: BEN })],

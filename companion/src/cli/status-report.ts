@@ -1,17 +1,19 @@
 import type { StateStore, ItemErrorRow, UserStatusRow } from '../ports/state.ts';
 import type { SyncUser } from '../ports/salesforce.ts';
+import { isFailureRow } from '../engine/item-rows.ts';
 
 export interface StatusReport {
   /**
    * Status rows as stored (eventsLinked / eventsFailed absent until the user's first events pass)
-   * and every item row of the user: failures, 'unresolved' warnings and 'policy_conflict' notes (a field
-   * changed on both sides and decided by the policy; informational). buildStatusReport fills in
+   * and every item row of the user: failures, 'unresolved' warnings, 'policy_conflict' notes (a field
+   * changed on both sides and decided by the policy) and 'dropped' notes (a value the other side
+   * has no place for); notes are informational. buildStatusReport fills in
    * each row's kind ('contact' when the store has none).
    */
   users: Array<UserStatusRow & { email?: string; errors: ItemErrorRow[] }>;
 }
 
-/** Item codes that are notes, not failures: shown apart, never counted as errors. */
+/** Notes, not failures (engine/item-rows.ts NOTE_CODES): shown apart, never counted as errors. */
 const UNRESOLVED = 'unresolved';
 const CONFLICT = 'policy_conflict';
 
@@ -51,15 +53,19 @@ export function formatStatusReport(report: StatusReport, maxErrorsPerUser = 5): 
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   let out = line(header) + '\n' + rows.map(line).join('\n') + '\n';
   for (const u of report.users) {
-    const failures = u.errors.filter((e) => e.code !== UNRESOLVED && e.code !== CONFLICT);
+    const failures = u.errors.filter(isFailureRow);
     const unresolved = u.errors.filter((e) => e.code === UNRESOLVED);
     const conflicts = u.errors.filter((e) => e.code === CONFLICT);
-    if (failures.length === 0 && unresolved.length === 0 && conflicts.length === 0) continue;
+    const notes = u.errors.filter((e) => !isFailureRow(e) && e.code !== UNRESOLVED && e.code !== CONFLICT);
+    if (u.errors.length === 0) continue;
     const item = (e: ItemErrorRow) => `${e.kind ?? 'contact'} ${e.side} ${e.itemId}`;
     out += `\n${u.email ?? u.userId}:\n`;
     for (const e of failures.slice(0, maxErrorsPerUser)) out += `  ✗ ${item(e)} [${e.code}] ${e.message}\n`;
     if (failures.length > maxErrorsPerUser) out += `  … and ${failures.length - maxErrorsPerUser} more errors\n`;
     for (const e of unresolved.slice(0, maxErrorsPerUser)) out += `  ? ${item(e)} ${e.message}\n`;
+    if (unresolved.length > maxErrorsPerUser) out += `  … and ${unresolved.length - maxErrorsPerUser} more unresolved\n`;
+    for (const e of notes.slice(0, maxErrorsPerUser)) out += `  i ${item(e)} [${e.code}] ${e.message}\n`;
+    if (notes.length > maxErrorsPerUser) out += `  … and ${notes.length - maxErrorsPerUser} more notes\n`;
     if (conflicts.length > 0) {
       out += `  conflicts decided by the conflict policy (informational, not failures):\n`;
       for (const e of conflicts.slice(0, maxErrorsPerUser)) out += `    ~ ${item(e)} at ${e.at}: ${e.message}\n`;

@@ -13,7 +13,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { cursorNames } from './cursors.ts';
 import { collectWrites, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
-import { newestRow, warningRows } from './item-rows.ts';
+import { conflictRows, conflictsOnRecord, isFailureRow, newestRow, warningRows } from './item-rows.ts';
 
 export interface ContactSyncDeps {
   salesforce: SalesforcePort;
@@ -103,7 +103,8 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   const now = clock.now().toISOString();
   const { upserts, removals, retryMailbox, retrySalesforceIds, relist } = settle(userId, plan.pairs, writes, errors, now, hashContactFields({}, deps.salt));
   for (const w of writes) if (w.result?.ok) outcome.writes[w.target]++;
-  outcome.conflicts = plan.pairs.reduce((n, p) => n + p.conflicts.length, 0);
+  const conflicts = conflictRows(userId, plan.pairs, user.configuration.conflictPolicy, now);
+  outcome.conflicts = conflicts.length;
   for (const pair of plan.pairs) {
     for (const c of pair.conflicts) {
       deps.log('info', 'field conflict resolved by policy', { userId, sfId: pair.sfId, mbId: pair.mbId, field: c.field, winner: c.winner });
@@ -122,16 +123,19 @@ export async function syncUserContacts(deps: ContactSyncDeps, user: SyncUser): P
   if (retrySalesforceIds.size > 0) await store.addPendingSalesforceIds(userId, [...retrySalesforceIds]);
 
   const touched = new Set<string>([...sfSnapshot.snapshot.items.map((i) => i.id), ...sfSnapshot.snapshot.deleted, ...mbSnapshot.items.map((i) => i.id), ...mbSnapshot.deleted]);
-  const kept = outcome.full ? [] : (await store.itemErrors(userId, 'contact')).filter((e) => !touched.has(e.itemId));
-  const allErrors = [...kept, ...errors];
+  const before = await store.itemErrors(userId, 'contact');
+  const onRecord = conflictsOnRecord(before, conflicts, clock.now().getTime());
+  // Decided conflicts stay on record for a week; other problems of contacts this pass did not read still stand.
+  const kept = before.filter((e) => (e.code === 'policy_conflict' ? onRecord.has(e) : !outcome.full && !touched.has(e.itemId)));
+  const allErrors = [...kept, ...errors, ...conflicts];
   await store.setItemErrors(userId, allErrors, 'contact');
 
   const linkedNow = await store.contactLinks(userId);
   outcome.linked = linkedNow.length;
-  outcome.failures = errors.filter((e) => e.code !== 'unresolved').length;
+  outcome.failures = errors.filter(isFailureRow).length;
   const direction = user.configuration.contacts.direction;
   // The newest error still standing, not just this pass's: a quiet pass must not hide an unfixed contact.
-  const standing = allErrors.filter((e) => e.code !== 'unresolved');
+  const standing = allErrors.filter(isFailureRow);
   const lastFailure = newestRow(standing);
   await saveStatus(deps, userId, previous, {
     state: retryMailbox || retrySalesforceIds.size > 0 ? 'error' : 'idle',

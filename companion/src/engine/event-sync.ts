@@ -21,7 +21,7 @@ import { relationTargets, settleRelations } from './event-relations-sync.ts';
 import { syncSeriesInstances } from './event-series-sync.ts';
 import { cursorNames } from './cursors.ts';
 import { collectWrites, dropDoubleClaims, executeWrites, settle, type SideWriter, type Target } from './pair-writes.ts';
-import { conflictRows, warningRows } from './item-rows.ts';
+import { conflictRows, conflictsOnRecord, isFailureRow, warningRows } from './item-rows.ts';
 
 export interface EventSyncDeps {
   salesforce: SalesforcePort;
@@ -54,13 +54,11 @@ export interface EventSyncOutcome {
 }
 
 const DAY_MS = 86_400_000;
-const CONFLICT_RECORD_MS = 7 * DAY_MS;
 
 /**
  * Item rows that tell the rep something without being a failure: a conflict the policy decided,
  * a value the other side cannot hold (Tentative written as Busy), a match left for the rep.
  */
-const INFORMATIONAL = new Set(['policy_conflict', 'dropped', 'unresolved']);
 
 /** The window in whole UTC days, so it only moves once a day (and a move means one full listing). */
 export function eventWindow(now: Date, daysBack: number, daysAhead: number): EventWindow {
@@ -358,27 +356,25 @@ export async function syncUserEvents(deps: EventSyncDeps, user: SyncUser): Promi
   if (settled.retrySalesforceIds.size > 0) await store.addPendingEventIds(userId, [...settled.retrySalesforceIds]);
 
   outcome.retrying ||= settled.retryMailbox || settled.retrySalesforceIds.size > 0;
-  outcome.failures = errors.filter((e) => !INFORMATIONAL.has(e.code)).length;
+  outcome.failures = errors.filter(isFailureRow).length;
   outcome.conflicts = conflicts.length;
   for (const c of conflicts) deps.log('info', 'event field conflict resolved by policy', { userId, itemId: c.itemId, field: c.fields[0] });
 
   // Problems of events this pass did not look at still stand; a full pass saw everything.
   for (const id of [...salesforce.deleted, ...mailbox.deleted]) touched.add(id);
-  // Decided conflicts stay on record for a week whatever happens to the event since, one row per event and field.
-  const since = new Date(clock.now().getTime() - CONFLICT_RECORD_MS).toISOString();
-  const fresh = new Set(conflicts.map((c) => `${c.itemId}\u0000${c.fields[0]}`));
+  const onRecord = conflictsOnRecord(errorsBefore, conflicts, clock.now().getTime());
   // An attendee problem stands until the event's people are settled again (reading the event is not enough).
   const linkedNow = new Set(linksNow.map((l) => l.sfId));
   const kept = errorsBefore.filter((e) =>
     e.code === 'policy_conflict'
-      ? e.at >= since && !fresh.has(`${e.itemId}\u0000${e.fields[0]}`)
+      ? onRecord.has(e)
       : isAttendeeProblem(e)
         ? linkedNow.has(e.itemId) && !relationsPlanned.has(e.itemId)
         : !outcome.full && !touched.has(e.itemId),
   );
   const all = [...kept, ...errors, ...conflicts].map((e) => ({ ...e, kind: 'event' as const }));
   await store.setItemErrors(userId, all, 'event');
-  outcome.standing = all.filter((e) => !INFORMATIONAL.has(e.code));
+  outcome.standing = all.filter(isFailureRow);
   // A parked pair is not in sync: one of its copies is out of the sync (see pair-plan.ts).
   outcome.linked = linksNow.filter((l) => !l.parked).length;
   return outcome;

@@ -8,6 +8,7 @@ import type { SalesforcePort } from '../ports/salesforce.ts';
 import type { ItemErrorRow, PublishedUserStatus, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
+import { CONFLICT_RECORD_MS } from './item-rows.ts';
 
 export interface Published {
   fingerprint: string;
@@ -31,14 +32,12 @@ export const fingerprintOf = (r: PublishedUserStatus) =>
   ]);
 const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastSyncToSalesforce ?? ''}`;
 
-const CONFLICT_WINDOW_MS = 7 * 86_400_000;
-
 /**
  * Each status row with what its user's item rows ask of the rep: the unresolved items, and the
  * conflicts the policy decided in the week before `nowMs` with the newest named. Pure.
  */
 export function withItemNotes(rows: UserStatusRow[], items: ItemErrorRow[], nowMs: number): PublishedUserStatus[] {
-  const since = new Date(nowMs - CONFLICT_WINDOW_MS).toISOString();
+  const since = new Date(nowMs - CONFLICT_RECORD_MS).toISOString();
   return rows.map((row) => {
     const own = items.filter((e) => e.userId === row.userId);
     const conflicts = own.filter((e) => e.code === 'policy_conflict' && e.at >= since);
