@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conflictsOnRecord, isFailureRow } from '../../companion/src/engine/item-rows.ts';
+import { conflictRows, conflictsOnRecord, isFailureRow } from '../../companion/src/engine/item-rows.ts';
 import type { ItemErrorRow } from '../../companion/src/ports/state.ts';
+import type { PairPlan } from '../../companion/src/core/pair-plan.ts';
 
 const row = (over: Partial<ItemErrorRow>): ItemErrorRow => ({
   userId: '005000000000001AAA',
@@ -30,4 +31,21 @@ test('notes (unresolved, decided conflicts, a value the other side cannot hold) 
     ['unresolved', 'policy_conflict', 'dropped', 'request_failed', 'invalid', 'REQUIRED_FIELD_MISSING'].map((code) => isFailureRow({ code })),
     [false, false, false, true, true, true],
   );
+});
+
+test('a conflict row names the losing copy and the field, and says whether the copies were just paired or both edited', () => {
+  const pair = (reason: PairPlan<unknown>['reason']): PairPlan<unknown> => ({
+    sfId: '003000000000001AAA',
+    mbId: 'AAMkAD1',
+    agreed: {},
+    conflicts: [{ field: 'lastName', winner: 'salesforce' }],
+    unlink: false,
+    reason,
+  });
+  const [paired] = conflictRows('005000000000001AAA', [pair('paired')], 'salesforce_wins', '2026-11-22T10:00:00.000Z');
+  const [edited] = conflictRows('005000000000001AAA', [{ ...pair('changed'), conflicts: [{ field: 'lastName', winner: 'mailbox' }] }], 'mailbox_wins', '2026-11-22T10:00:00.000Z');
+  assert.deepEqual([paired!.side, paired!.itemId, paired!.fields], ['mailbox', 'AAMkAD1', ['lastName']]);
+  assert.equal(paired!.message, 'lastName differed between the two copies when they were paired; the value from Salesforce was kept (policy salesforce_wins)');
+  assert.deepEqual([edited!.side, edited!.itemId], ['salesforce', '003000000000001AAA']);
+  assert.equal(edited!.message, 'lastName was changed on both sides since the last sync; the value from the mailbox was kept (policy mailbox_wins)');
 });

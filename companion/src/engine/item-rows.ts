@@ -51,7 +51,11 @@ export function conflictRows<F>(userId: string, pairs: PairPlan<F>[], policy: st
         side: loser,
         itemId,
         code: 'policy_conflict',
-        message: `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
+        // Two copies matched in this pass have no last sync to speak of.
+        message:
+          pair.reason === 'paired'
+            ? `${c.field} differed between the two copies when they were paired; the value from ${kept} was kept (policy ${policy})`
+            : `${c.field} was changed on both sides since the last sync; the value from ${kept} was kept (policy ${policy})`,
         fields: [c.field],
         at: now,
       });
