@@ -55,11 +55,6 @@ export interface EventSyncOutcome {
 
 const DAY_MS = 86_400_000;
 
-/**
- * Item rows that tell the rep something without being a failure: a conflict the policy decided,
- * a value the other side cannot hold (Tentative written as Busy), a match left for the rep.
- */
-
 /** The window in whole UTC days, so it only moves once a day (and a move means one full listing). */
 export function eventWindow(now: Date, daysBack: number, daysAhead: number): EventWindow {
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;

@@ -16,7 +16,7 @@ export const NOTE_CODES: ReadonlySet<string> = new Set(['unresolved', 'policy_co
 export const isFailureRow = (row: Pick<ItemErrorRow, 'code'>): boolean => !NOTE_CODES.has(row.code);
 
 /** Decided conflicts stay on record this long, whatever happens to the item since. */
-export const CONFLICT_RECORD_MS = 7 * 86_400_000;
+const CONFLICT_RECORD_MS = 7 * 86_400_000;
 
 /**
  * The conflict rows of `before` still on record at `nowMs`: at most a week old, and not replaced

@@ -8,7 +8,7 @@ import type { SalesforcePort } from '../ports/salesforce.ts';
 import type { ItemErrorRow, PublishedUserStatus, StateStore, UserStatusRow } from '../ports/state.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
-import { CONFLICT_RECORD_MS } from './item-rows.ts';
+import { conflictsOnRecord } from './item-rows.ts';
 
 export interface Published {
   fingerprint: string;
@@ -37,10 +37,9 @@ const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastS
  * conflicts the policy decided in the week before `nowMs` with the newest named. Pure.
  */
 export function withItemNotes(rows: UserStatusRow[], items: ItemErrorRow[], nowMs: number): PublishedUserStatus[] {
-  const since = new Date(nowMs - CONFLICT_RECORD_MS).toISOString();
   return rows.map((row) => {
     const own = items.filter((e) => e.userId === row.userId);
-    const conflicts = own.filter((e) => e.code === 'policy_conflict' && e.at >= since);
+    const conflicts = [...conflictsOnRecord(own, [], nowMs)];
     const newest = conflicts.reduce<ItemErrorRow | undefined>((a, e) => (a === undefined || e.at > a.at ? e : a), undefined);
     const out: PublishedUserStatus = {
       ...row,
