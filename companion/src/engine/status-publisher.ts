@@ -37,8 +37,14 @@ const lastSyncOf = (r: UserStatusRow) => `${r.lastSyncToMailbox ?? ''}|${r.lastS
  * conflicts the policy decided in the week before `nowMs` with the newest named. Pure.
  */
 export function withItemNotes(rows: UserStatusRow[], items: ItemErrorRow[], nowMs: number): PublishedUserStatus[] {
+  const byUser = new Map<string, ItemErrorRow[]>();
+  for (const e of items) {
+    const own = byUser.get(e.userId);
+    if (own) own.push(e);
+    else byUser.set(e.userId, [e]);
+  }
   return rows.map((row) => {
-    const own = items.filter((e) => e.userId === row.userId);
+    const own = byUser.get(row.userId) ?? [];
     const conflicts = [...conflictsOnRecord(own, [], nowMs)];
     const newest = conflicts.reduce<ItemErrorRow | undefined>((a, e) => (a === undefined || e.at > a.at ? e : a), undefined);
     const out: PublishedUserStatus = {
